@@ -1,0 +1,71 @@
+"""Canonical encoding and hashing of audit events and checkpoints."""
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+GENESIS = "0" * 64
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON-encodable in an audit record: {type(value).__name__}")
+
+
+def jsonable(payload):
+    """Payload as stored: JSON-native values only (Decimal and dates become strings)."""
+    return json.loads(json.dumps(payload or {}, default=_default))
+
+
+def _canonical(data):
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def _ts(value):
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(event):
+    data = {
+        "occurred_at": _ts(event.occurred_at),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "on_behalf_of": event.on_behalf_of_id,
+        "org_unit": event.org_unit_id,
+        "subject_type": event.subject_type,
+        "subject_id": str(event.subject_id),
+        "seq": event.seq,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "payload": event.payload,
+        "request_id": event.request_id,
+        "client_ip": event.client_ip,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(_canonical(data).encode()).hexdigest()
+
+
+def heads_digest(heads):
+    """heads: iterable of (subject_type, subject_id, seq, hash), already sorted."""
+    h = hashlib.sha256()
+    for subject_type, subject_id, seq, head_hash in heads:
+        h.update(f"{subject_type}|{subject_id}|{seq}|{head_hash}\n".encode())
+    return h.hexdigest()
+
+
+def checkpoint_hash(cp):
+    data = {
+        "created_at": _ts(cp.created_at),
+        "first_event_id": cp.first_event_id,
+        "last_event_id": cp.last_event_id,
+        "event_count": cp.event_count,
+        "head_count": cp.head_count,
+        "heads_digest": cp.heads_digest,
+        "prev_hash": cp.prev_hash,
+    }
+    return hashlib.sha256(_canonical(data).encode()).hexdigest()

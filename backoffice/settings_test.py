@@ -1,0 +1,15 @@
+"""Settings for the test suite: the production settings with test-only secrets and fast hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SOCIUS_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = os.environ.get("SOCIUS_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+MEDIA_ROOT = os.environ.get("SOCIUS_MEDIA_ROOT") or tempfile.mkdtemp(prefix="socius-media-")
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,82 @@
+"""Gathers a claim's facts from the registry and asks the calculators in ``rules``."""
+
+from django.utils.translation import gettext as _
+
+from registry.selectors import contribution_record, latest_disability_degree
+from rules import benefits
+from rules.parameters import params
+
+from .models import BenefitType
+
+KEYS = list(
+    {
+        "minimum_wage.monthly",
+        "marriage_grant.min_days",
+        "marriage_grant.window_years",
+        "marriage_grant.amount",
+        "funeral_grant.minimum_wage_months",
+        "sickness.qualifying_days",
+        "sickness.daily_rate",
+        "maternity.qualifying_days",
+        "maternity.days",
+        "maternity.daily_rate",
+        "unemployment.qualifying_days",
+        "unemployment.months",
+        "unemployment.rate",
+        "disability.qualifying_days",
+        "disability.rate",
+        "retirement.age",
+        "retirement.min_insured_years",
+        "pension.accrual_rate",
+        "survivors.share",
+        "survivors.min_insured_years",
+        "pension.schedule_months",
+    }
+)
+
+
+def assess(claim):
+    """The Assessment of ``claim`` under the parameters in force on its event date."""
+    on = claim.event_date
+    p = params(KEYS, on)
+    person = claim.person
+    kind = claim.benefit_type
+    if kind == BenefitType.MARRIAGE:
+        start, end = benefits.window(on, years=int(p["marriage_grant.window_years"]))
+        return benefits.marriage_grant(record=contribution_record(person, start, end), p=p)
+    if kind == BenefitType.FUNERAL:
+        deceased = claim.deceased or person
+        return benefits.funeral_grant(deceased_record=contribution_record(deceased, None, on), p=p)
+    if kind == BenefitType.SICKNESS:
+        start, end = benefits.window(on, months=12)
+        return benefits.sickness_benefit(record=contribution_record(person, start, end), sick_days=claim.sick_days or 0, p=p)
+    if kind == BenefitType.MATERNITY:
+        start, end = benefits.window(on, months=12)
+        return benefits.maternity_benefit(record=contribution_record(person, start, end), p=p)
+    if kind == BenefitType.UNEMPLOYMENT:
+        start, end = benefits.window(on, months=24)
+        return benefits.unemployment_benefit(record=contribution_record(person, start, end), p=p)
+    if kind == BenefitType.DISABILITY:
+        return benefits.disability_pension(
+            record=contribution_record(person, None, on), degree_percent=latest_disability_degree(person, on), p=p
+        )
+    if kind == BenefitType.OLD_AGE:
+        return benefits.old_age_pension(
+            birth_date=person.birth_date, on=on, career=contribution_record(person, None, on), p=p
+        )
+    if kind == BenefitType.SURVIVORS:
+        if claim.deceased is None:
+            return benefits.refuse(_("A survivors' pension needs the deceased person."))
+        return benefits.survivors_pension(deceased_career=contribution_record(claim.deceased, None, on), p=p)
+    raise ValueError(kind)
+
+
+def as_json(assessment):
+    return {
+        "eligible": assessment.eligible,
+        "reason": str(assessment.reason),
+        "amount": str(assessment.amount),
+        "instalments": assessment.instalments,
+        "total": str(assessment.total),
+        "details": {k: str(v) for k, v in assessment.details.items()},
+    }

@@ -1,0 +1,212 @@
+"""Changing the organisation: accounts, roles, delegations, authority limits.
+
+Each change writes its audit event in the same transaction (see docs/decisions/0002).
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audit.services import record_event
+
+from .errors import InvalidInput, NotAuthorized
+from .models import AuthorityLimit, Delegation, Level, OrgUnit, RoleAssignment
+from .powers import POWER_PERMISSION, ROLE_POWERS, ROLE_RANK, Power
+from .selectors import grants_for, period_covered, today
+
+User = get_user_model()
+
+
+def _audit(subject_type, subject_id, action, *, actor, unit=None, payload=None, on_behalf_of=None):
+    record_event(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        org_unit_id=unit.pk if unit else None,
+        payload=payload,
+    )
+
+
+def _staff_authority(actor, unit):
+    """The grant by which ``actor`` manages staff at ``unit``, and the highest rank they hold over it."""
+    if actor is None:  # the system itself (installation, demo loader)
+        return None, max(ROLE_RANK.values())
+    if actor.is_superuser:
+        return None, max(ROLE_RANK.values())
+    grants = [g for g in grants_for(actor) if g.covers(unit)]
+    managing = [g for g in grants if Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None]
+    if not managing:
+        raise NotAuthorized(_("You may manage staff only inside your own part of the organisation."))
+    rank = max(ROLE_RANK[g.role] for g in grants if g.on_behalf_of_id is None)
+    return managing[0], rank
+
+
+def org_unit_create(*, code, name, level, parent=None, actor=None):
+    with transaction.atomic():
+        if parent is None and OrgUnit.objects.filter(parent__isnull=True).exists():
+            raise InvalidInput(_("There is already a central office."), field="parent")
+        if parent is not None and Level(level) == Level.CENTRAL:
+            raise InvalidInput(_("A central office has no parent."), field="level")
+        unit = OrgUnit(code=code, name=name, level=level, parent=parent, path="")
+        unit.path = f"tmp-{code}"
+        unit.save()
+        unit.path = f"{parent.path if parent else ''}{unit.pk:05d}."
+        unit.save(update_fields=["path"])
+        _audit("org_unit", unit.pk, "org_unit.created", actor=actor, unit=unit, payload={"code": code, "name": name})
+        return unit
+
+
+def staff_account_create(*, actor, username, password, unit, first_name="", last_name="", email=""):
+    """An administrator creates a staff account; its home is a unit inside their subtree."""
+    with transaction.atomic():
+        _staff_authority(actor, unit)
+        if User.objects.filter(username=username).exists():
+            raise InvalidInput(_("That login is taken."), field="username")
+        user = User(username=username, first_name=first_name, last_name=last_name, email=email, is_staff=False)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages), field="password") from exc
+        user.set_password(password)
+        user.save()
+        _audit("user", user.pk, "user.created", actor=actor, unit=unit, payload={"username": username})
+        return user
+
+
+def role_grant(*, actor, user, role, unit, valid_from=None, valid_to=None):
+    """Grant ``role`` at ``unit``. The actor must manage staff at that unit (their subtree) and
+    hold a role of at least the same rank over it: nobody grants above their own role."""
+    valid_from = valid_from or today()
+    with transaction.atomic():
+        _grant, rank = _staff_authority(actor, unit)
+        if ROLE_RANK[role] > rank:
+            raise NotAuthorized(_("You cannot grant a role above your own."))
+        if valid_to is not None and valid_to < valid_from:
+            raise InvalidInput(_("The end date is before the start date."), field="valid_to")
+        assignment = RoleAssignment.objects.create(
+            user=user, role=role, org_unit=unit, valid_from=valid_from, valid_to=valid_to, granted_by=actor
+        )
+        _sync_object_permissions(user)
+        _audit(
+            "user",
+            user.pk,
+            "role.granted",
+            actor=actor,
+            unit=unit,
+            payload={"role": role, "unit": unit.code, "valid_from": valid_from, "valid_to": valid_to},
+        )
+        return assignment
+
+
+def role_revoke(*, actor, assignment, on=None):
+    on = on or today()
+    with transaction.atomic():
+        assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+        _staff_authority(actor, assignment.org_unit)
+        assignment.valid_to = on
+        assignment.save(update_fields=["valid_to"])
+        _sync_object_permissions(assignment.user)
+        _audit(
+            "user",
+            assignment.user_id,
+            "role.revoked",
+            actor=actor,
+            unit=assignment.org_unit,
+            payload={"role": assignment.role, "unit": assignment.org_unit.code, "valid_to": on},
+        )
+        return assignment
+
+
+def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powers=(), reason=""):
+    """The holder of ``assignment`` lends it (or some of its powers) to ``delegate`` for a period.
+    Nobody delegates what they do not hold, for longer than they hold it; a delegation cannot be
+    passed on (only an own role assignment can be delegated)."""
+    with transaction.atomic():
+        if assignment.user_id != actor.pk:
+            raise NotAuthorized(_("You can delegate only a role you hold yourself."))
+        if delegate.pk == actor.pk:
+            raise InvalidInput(_("You cannot delegate to yourself."), field="delegate")
+        if valid_to < valid_from:
+            raise InvalidInput(_("The end date is before the start date."), field="valid_to")
+        if not period_covered(assignment, valid_from, valid_to):
+            raise InvalidInput(_("You do not hold this role for the whole period."), field="valid_to")
+        held = ROLE_POWERS.get(assignment.role, set())
+        unknown = set(powers) - held
+        if unknown:
+            raise InvalidInput(
+                _("You cannot delegate powers your role does not have: %(powers)s") % {"powers": ", ".join(sorted(unknown))},
+                field="powers",
+            )
+        if Power.MANAGE_STAFF in (set(powers) or held):
+            raise InvalidInput(_("Staff management cannot be delegated."), field="powers")
+        delegation = Delegation.objects.create(
+            assignment=assignment,
+            delegate=delegate,
+            powers=sorted(powers),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            reason=reason,
+        )
+        _audit(
+            "user",
+            delegate.pk,
+            "delegation.created",
+            actor=actor,
+            unit=assignment.org_unit,
+            payload={
+                "delegator": actor.get_username(),
+                "role": assignment.role,
+                "powers": sorted(powers),
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+            },
+        )
+        return delegation
+
+
+def authority_limit_set(*, actor, role, level, amount, valid_from):
+    with transaction.atomic():
+        if actor is not None and not actor.is_superuser:
+            raise NotAuthorized(_("Only the system administrator sets authority limits."))
+        limit, _created = AuthorityLimit.objects.update_or_create(
+            role=role, level=level, valid_from=valid_from, defaults={"amount": amount}
+        )
+        _audit(
+            "authority_limit",
+            f"{role}.{level}",
+            "authority_limit.set",
+            actor=actor,
+            payload={"amount": amount, "valid_from": valid_from},
+        )
+        return limit
+
+
+def _sync_object_permissions(user):
+    """Mirror the user's current roles as guardian permissions on org units (never on cases)."""
+    wanted = set()
+    for grant in grants_for(user):
+        if grant.on_behalf_of_id is not None:
+            continue
+        for power in grant.powers:
+            perm = POWER_PERMISSION.get(power)
+            if perm:
+                wanted.add((perm, grant.unit_id))
+    from guardian.models import UserObjectPermission
+
+    current = {
+        (f"roles.{codename}", int(pk))
+        for codename, pk in UserObjectPermission.objects.filter(
+            user=user, content_type__app_label="roles", content_type__model="orgunit"
+        ).values_list("permission__codename", "object_pk")
+    }
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={pk for _p, pk in wanted | current})}
+    for perm, pk in wanted - current:
+        assign_perm(perm, user, units[pk])
+    for perm, pk in current - wanted:
+        if pk in units:
+            remove_perm(perm, user, units[pk])

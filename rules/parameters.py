@@ -1,0 +1,86 @@
+"""Effective-dated parameters: the value of a key in force on a date."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from .models import Parameter
+
+
+class ParameterMissing(LookupError):
+    def __init__(self, key, on):
+        super().__init__(_("No value of parameter %(key)s is in force on %(date)s.") % {"key": key, "date": on})
+        self.key = key
+        self.on = on
+
+
+def param(key, on):
+    """The Decimal value of ``key`` in force on date ``on``."""
+    value = (
+        Parameter.objects.filter(key=key, valid_from__lte=on).order_by("-valid_from").values_list("value", flat=True)
+    ).first()
+    if value is None:
+        raise ParameterMissing(key, on)
+    return Decimal(value)
+
+
+def params(keys, on):
+    """Several parameters in force on ``on``, in one query: {key: Decimal}."""
+    found = {}
+    for key, value in (
+        Parameter.objects.filter(key__in=keys, valid_from__lte=on).order_by("key", "-valid_from").values_list("key", "value")
+    ):
+        found.setdefault(key, Decimal(value))
+    for key in keys:
+        if key not in found:
+            raise ParameterMissing(key, on)
+    return found
+
+
+def set_param(key, value, valid_from, description=""):
+    obj, _created = Parameter.objects.update_or_create(
+        key=key, valid_from=valid_from, defaults={"value": Decimal(value), "description": description}
+    )
+    return obj
+
+
+# Defaults for a new installation, effective 2000-01-01. An administration replaces them
+# with its own law's values, with the dates they take effect.
+DEFAULTS = {
+    "minimum_wage.monthly": ("1200.00", "monthly minimum wage"),
+    "marriage_grant.min_days": ("720", "contribution days needed within the window before the marriage"),
+    "marriage_grant.window_years": ("5", "years before the marriage registration counted"),
+    "marriage_grant.amount": ("1200.00", "marriage grant lump sum"),
+    "funeral_grant.minimum_wage_months": ("1", "months of minimum wage paid as funeral grant"),
+    "sickness.qualifying_days": ("90", "contribution days in the last 12 months for sickness benefit"),
+    "sickness.daily_rate": ("0.70", "share of the average daily insurable wage paid per sick day"),
+    "maternity.qualifying_days": ("180", "contribution days in the last 12 months for maternity benefit"),
+    "maternity.days": ("120", "days of maternity benefit"),
+    "maternity.daily_rate": ("1.00", "share of the average daily wage paid per maternity day"),
+    "unemployment.qualifying_days": ("360", "contribution days in the last 24 months"),
+    "unemployment.months": ("6", "months of unemployment benefit"),
+    "unemployment.rate": ("0.55", "share of the average monthly wage"),
+    "disability.qualifying_days": ("360", "contribution days before the disability"),
+    "disability.rate": ("0.50", "share of the average monthly wage at 100 % disability"),
+    "retirement.age": ("65", "standard retirement age in years"),
+    "retirement.min_insured_years": ("15", "minimum insured years for an old-age pension"),
+    "pension.accrual_rate": ("0.015", "pension accrual per insured year"),
+    "survivors.share": ("0.60", "share of the deceased's pension paid to survivors"),
+    "survivors.min_insured_years": ("5", "insured years of the deceased for a survivors' pension"),
+    "pension.schedule_months": ("12", "monthly instalments scheduled at a time for pensions"),
+    "sla.benefit_claim.days": ("30", "days to decide a benefit claim"),
+    "sla.information_request.days": ("15", "days the claimant has to answer a request for information"),
+}
+DEFAULTS_FROM = dt.date(2000, 1, 1)
+
+
+def install_defaults():
+    existing = set(Parameter.objects.filter(valid_from=DEFAULTS_FROM).values_list("key", flat=True))
+    Parameter.objects.bulk_create(
+        [
+            Parameter(key=k, valid_from=DEFAULTS_FROM, value=Decimal(v), description=d)
+            for k, (v, d) in DEFAULTS.items()
+            if k not in existing
+        ]
+    )

@@ -1,0 +1,104 @@
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from roles.models import Level, Role
+from roles.services import authority_limit_set, org_unit_create, role_grant
+from rules.parameters import install_defaults
+
+from .factories import PersonFactory, UserFactory, add_bank_account, add_contributions
+
+LIMIT_FROM = dt.date(2000, 1, 1)
+BRANCH_LIMIT = Decimal("5000.00")
+REGION_LIMIT = Decimal("50000.00")
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = connection.vendor == "postgresql"
+    import os
+
+    has_broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "broker" in item.keywords and not (has_broker and on_postgres):
+            item.add_marker(pytest.mark.skip(reason="needs CELERY_BROKER_URL and PostgreSQL"))
+
+
+@dataclass
+class Org:
+    central: object
+    north: object
+    south: object
+    north_a: object
+    north_b: object
+    south_a: object
+    south_b: object
+
+
+def build_org():
+    install_defaults()
+    central = org_unit_create(code="HQ", name="Central office", level=Level.CENTRAL)
+    north = org_unit_create(code="N", name="North region", level=Level.REGION, parent=central)
+    south = org_unit_create(code="S", name="South region", level=Level.REGION, parent=central)
+    org = Org(
+        central=central,
+        north=north,
+        south=south,
+        north_a=org_unit_create(code="NA", name="North A branch", level=Level.BRANCH, parent=north),
+        north_b=org_unit_create(code="NB", name="North B branch", level=Level.BRANCH, parent=north),
+        south_a=org_unit_create(code="SA", name="South A branch", level=Level.BRANCH, parent=south),
+        south_b=org_unit_create(code="SB", name="South B branch", level=Level.BRANCH, parent=south),
+    )
+    for role in (Role.SUPERVISOR, Role.BRANCH_MANAGER):
+        authority_limit_set(actor=None, role=role, level=Level.BRANCH, amount=BRANCH_LIMIT, valid_from=LIMIT_FROM)
+        authority_limit_set(actor=None, role=role, level=Level.REGION, amount=REGION_LIMIT, valid_from=LIMIT_FROM)
+        authority_limit_set(actor=None, role=role, level=Level.CENTRAL, amount=None, valid_from=LIMIT_FROM)
+    return org
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
+
+
+def staff(username, role, unit):
+    user = UserFactory(username=username)
+    role_grant(actor=None, user=user, role=role, unit=unit, valid_from=LIMIT_FROM)
+    return user
+
+
+@pytest.fixture
+def make_staff(org):
+    return staff
+
+
+@pytest.fixture
+def team(org):
+    """Staff of the North A branch and above."""
+    return {
+        "operator": staff("op_na", Role.OPERATOR, org.north_a),
+        "operator2": staff("op2_na", Role.OPERATOR, org.north_a),
+        "supervisor": staff("sup_na", Role.SUPERVISOR, org.north_a),
+        "supervisor2": staff("sup2_na", Role.SUPERVISOR, org.north_a),
+        "region_supervisor": staff("sup_n", Role.SUPERVISOR, org.north),
+        "central_supervisor": staff("sup_hq", Role.SUPERVISOR, org.central),
+        "other_operator": staff("op_sa", Role.OPERATOR, org.south_a),
+        "finance": staff("fin_na", Role.FINANCE_OFFICER, org.north_a),
+        "auditor": staff("aud_hq", Role.AUDITOR, org.central),
+    }
+
+
+def make_insured(branch, *, months=36, wage=Decimal("2000.00"), start=dt.date(2022, 1, 1), **kwargs):
+    person = PersonFactory(branch=branch, **kwargs)
+    add_contributions(person, start=start, months=months, wage=wage)
+    add_bank_account(person)
+    return person
+
+
+@pytest.fixture
+def insured(org):
+    return make_insured(org.north_a)
