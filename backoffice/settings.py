@@ -170,6 +170,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
+    "payment-run": {"task": "cases.tasks.pay_due_claims_task", "schedule": 24 * 3600.0},
 }
 
 EMAIL_BACKEND = os.environ.get(

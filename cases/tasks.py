@@ -32,3 +32,12 @@ def send_notification(self, notification_id):
         notification.outcome = "delivered to the mail backend"
         notification.save(update_fields=["status", "sent_at", "attempts", "outcome"])
         return "sent"
+
+
+@shared_task
+def pay_due_claims_task():
+    """Daily payment run (beat). Safe to run twice: paid instalments are not due any more."""
+    from .payments import pay_due_claims
+
+    paid, closed, refused = pay_due_claims()
+    return {"paid": paid, "closed": closed, "refused": len(refused)}
