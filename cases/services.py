@@ -66,7 +66,7 @@ class Step:
         if not can_proceed(method):
             raise CaseTransitionError(
                 _("%(action)s is not possible: the case is %(state)s.")
-                % {"action": name.replace("_", " ").capitalize(), "state": self.case.get_state_display().lower()}
+                % {"action": name.replace("_", " ").capitalize(), "state": _state_label(self.case.state)}
             )
         before = self.case.state
         method(**kwargs)
@@ -75,6 +75,11 @@ class Step:
     def save(self, *fields):
         self.case.updated_at = timezone.now()
         self.case.save(update_fields=[*BASE_FIELDS, *fields])
+
+
+def _state_label(state):
+    """The state as people read it (the protected FSM field has no choices, so no get_state_display)."""
+    return str(dict(ClaimState.choices).get(state, state)).lower()
 
 
 def _grant(user, power, unit, amount=None):
@@ -357,7 +362,7 @@ def claim_decide(*, case_id, actor, approve, note=""):
         claim = lock_case(BenefitClaim, case_id, related=CLAIM_RELATED)
         if claim.state != ClaimState.RECOMMENDED:
             raise CaseTransitionError(
-                _("The claim cannot be decided: it is %(state)s.") % {"state": claim.get_state_display().lower()}
+                _("The claim cannot be decided: it is %(state)s.") % {"state": _state_label(claim.state)}
             )
         total = (claim.recommended_amount or Decimal(0)) * claim.recommended_instalments
         grant = _grant(actor, Power.DECIDE_CASE, claim.deciding_unit, amount=total if approve else None)
