@@ -91,9 +91,24 @@ def authority_limit(role, level, on=None):
     return True, found[0]
 
 
-def _within_limit(grant, amount, on):
-    has, limit = authority_limit(grant.role, grant.unit_level, on)
-    return has and (limit is None or amount <= limit)
+def _limits(grants, on):
+    """{(role, level): limit} in force on ``on`` for the grants' roles and levels, in one query.
+    A pair without a row has no authority; a limit of None is unlimited."""
+    roles = {g.role for g in grants}
+    levels = {g.unit_level for g in grants}
+    found = {}
+    for role, level, amount in (
+        AuthorityLimit.objects.filter(role__in=roles, level__in=levels, valid_from__lte=on)
+        .order_by("role", "level", "-valid_from")
+        .values_list("role", "level", "amount")
+    ):
+        found.setdefault((role, level), amount)
+    return found
+
+
+def _within_limit(grant, amount, limits):
+    key = (grant.role, grant.unit_level)
+    return key in limits and (limits[key] is None or amount <= limits[key])
 
 
 def authorize(user, power, *, unit, amount=None, on=None, grants=None):
@@ -115,8 +130,9 @@ def authorize(user, power, *, unit, amount=None, on=None, grants=None):
         )
     if amount is None:
         return candidates[0]
+    limits = _limits(candidates, on)
     for grant in candidates:
-        if _within_limit(grant, amount, on):
+        if _within_limit(grant, amount, limits):
             return grant
     raise AuthorityLimitExceeded(
         _("The amount %(amount)s is above your authority limit; it must be decided at a higher level.")

@@ -3,6 +3,8 @@
 Each change writes its audit event in the same transaction (see docs/decisions/0002).
 """
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -104,12 +106,18 @@ def role_grant(*, actor, user, role, unit, valid_from=None, valid_to=None):
 
 
 def role_revoke(*, actor, assignment, on=None):
+    """End ``assignment``: from ``on`` (today by default) the role is no longer held, so its last
+    day (``valid_to``, inclusive) is the day before. Nobody revokes a role above their own."""
     on = on or today()
+    last_day = on - dt.timedelta(days=1)
     with transaction.atomic():
         assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
-        _staff_authority(actor, assignment.org_unit)
-        assignment.valid_to = on
-        assignment.save(update_fields=["valid_to"])
+        _grant, rank = _staff_authority(actor, assignment.org_unit)
+        if ROLE_RANK[assignment.role] > rank:
+            raise NotAuthorized(_("You cannot revoke a role above your own."))
+        if assignment.valid_to is None or assignment.valid_to > last_day:
+            assignment.valid_to = last_day
+            assignment.save(update_fields=["valid_to"])
         _sync_object_permissions(assignment.user)
         _audit(
             "user",
@@ -117,7 +125,7 @@ def role_revoke(*, actor, assignment, on=None):
             "role.revoked",
             actor=actor,
             unit=assignment.org_unit,
-            payload={"role": assignment.role, "unit": assignment.org_unit.code, "valid_to": on},
+            payload={"role": assignment.role, "unit": assignment.org_unit.code, "valid_to": assignment.valid_to},
         )
         return assignment
 
