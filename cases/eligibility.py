@@ -35,12 +35,22 @@ KEYS = list(
 )
 
 
+def event_date(claim):
+    """The date whose rules apply to ``claim``."""
+    if claim.benefit_type == BenefitType.FUNERAL:
+        deceased = claim.deceased or claim.person
+        if deceased is not None and deceased.death_date is not None:
+            return deceased.death_date
+    return claim.event_date
+
+
 def assess(claim):
-    """The Assessment of ``claim`` under the parameters in force on its event date."""
-    on = claim.event_date
-    p = params(KEYS, on)
+    """The Assessment of ``claim`` under the parameters in force on its event date (for a
+    funeral grant, the date of death the registry holds, else the claim's event date)."""
     person = claim.person
     kind = claim.benefit_type
+    on = event_date(claim)
+    p = params(KEYS, on)
     if kind == BenefitType.MARRIAGE:
         start, end = benefits.window(on, years=int(p["marriage_grant.window_years"]))
         return benefits.marriage_grant(record=contribution_record(person, start, end), p=p)

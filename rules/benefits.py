@@ -4,9 +4,10 @@ The caller (a case service) gathers the contribution record from the registry an
 parameters in force on the relevant date; nothing here reads the database.
 """
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,17 @@ class ContributionRecord:
     days: int
     earnings: Decimal
 
+    @classmethod
+    def from_months(cls, months):
+        """The record of monthly totals ``(days, earnings)``, one per calendar month. Days of
+        several payers in one month count once: a month gives at most ``DAYS_PER_MONTH`` days."""
+        days = 0
+        earnings = Decimal(0)
+        for month_days, month_earnings in months:
+            days += min(int(month_days or 0), int(DAYS_PER_MONTH))
+            earnings += Decimal(month_earnings or 0)
+        return cls(days=days, earnings=earnings)
+
     @property
     def average_daily_wage(self):
         return self.earnings / self.days if self.days else Decimal(0)
@@ -36,7 +48,8 @@ class ContributionRecord:
 
     @property
     def insured_years(self):
-        return (Decimal(self.days) / DAYS_PER_YEAR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        """Completed insured years to the hundredth, never rounded up: 5399 days are 14.99 years."""
+        return (Decimal(self.days) / DAYS_PER_YEAR).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,8 @@ def disability_pension(*, record, degree_percent, p):
     """Disability pension: needs a medical commission's degree of disability."""
     if degree_percent is None:
         return refuse(_("No medical commission decision on the degree of disability."))
+    if degree_percent <= 0:
+        return refuse(_("The medical commission found no disability."), degree_percent=degree_percent)
     refused = _qualifying(record, int(p["disability.qualifying_days"]), _("a disability pension"))
     if refused:
         return refused
@@ -212,12 +227,24 @@ def survivors_pension(*, deceased_career, p):
     )
 
 
+def add_months(day, months):
+    """The same day ``months`` months later (earlier when negative), kept within the month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def window(day, *, years=0, months=0):
-    """The period that ends on ``day`` and starts ``years`` years / ``months`` months before it."""
-    start = years_before(day, years) if years else day
-    if months:
-        month = start.month - months
-        year = start.year + (month - 1) // 12
-        month = (month - 1) % 12 + 1
-        start = dt.date(year, month, min(start.day, 28))
-    return start, day
+    """The reference period before ``day``: the ``years`` years and ``months`` months of whole
+    calendar months that end with the month before the month of ``day``.
+
+    The ledger records whole months, so a month is in the window entirely or not at all: the
+    month of the event itself is outside, as is every month before the first one. Returns
+    (first day, last day), both inclusive, for ``registry.selectors.contribution_record``.
+    """
+    total = years * 12 + months
+    if total <= 0:
+        raise ValueError("a window needs a positive length")
+    first_of_event_month = day.replace(day=1)
+    return add_months(first_of_event_month, -total), first_of_event_month - dt.timedelta(days=1)
