@@ -10,7 +10,7 @@ save; schedule side effects with ``transaction.on_commit``. A refusal raises a d
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -270,7 +270,10 @@ def claim_receive_info(*, case_id, actor=None, answer=""):
 
 def _parse_amount(amount):
     try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+        value = Decimal(str(amount).strip())
+        if not value.is_finite() or value.adjusted() >= 12:  # recommended_amount holds 12 digits before the point
+            raise InvalidOperation
+        value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError) as exc:
         raise InvalidInput(_("Enter an amount such as 1250.00."), field="amount") from exc
     if value <= 0:
@@ -290,7 +293,7 @@ def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
         claim.assessment = eligibility.as_json(assessment)
         if approve:
             value = assessment.amount if amount in (None, "") else _parse_amount(amount)
-            if value <= 0:
+            if not assessment.eligible or value <= 0:
                 raise InvalidInput(_("The claim is not eligible: %(reason)s") % {"reason": assessment.reason}, field="amount")
             if value != assessment.amount and not note:
                 raise InvalidInput(_("Explain why the amount differs from the assessed amount."), field="note")

@@ -1,4 +1,4 @@
-from decimal import Decimal
+import datetime as dt
 
 from django.db.models import Q, Sum
 
@@ -8,14 +8,17 @@ from .models import BankAccount, ContributionEntry, DisabilityAssessment
 
 
 def contribution_record(person, start=None, end=None):
-    """Days and insurable earnings of ``person`` for the months from ``start`` to ``end`` (inclusive)."""
+    """Days and insurable earnings of ``person`` over the calendar months that lie wholly
+    between ``start`` and ``end`` (inclusive dates; None: unbounded). The ledger records whole
+    months, so a month only partly inside the dates does not count; a month counts at most
+    30 days whatever the number of payers (one query)."""
     qs = ContributionEntry.objects.filter(person=person)
     if start is not None:
-        qs = qs.filter(period__gte=start.replace(day=1))
+        qs = qs.filter(period__gte=start)
     if end is not None:
-        qs = qs.filter(period__lte=end)
-    totals = qs.aggregate(days=Sum("days"), earnings=Sum("insurable_earnings"))
-    return ContributionRecord(days=totals["days"] or 0, earnings=totals["earnings"] or Decimal("0"))
+        qs = qs.filter(period__lt=(end + dt.timedelta(days=1)).replace(day=1))
+    months = qs.values("period").annotate(days=Sum("days"), earnings=Sum("insurable_earnings")).order_by()
+    return ContributionRecord.from_months((m["days"], m["earnings"]) for m in months)
 
 
 def verified_bank_account(person, on):
