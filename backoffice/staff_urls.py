@@ -1,2 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.inbox, name="inbox"),
+    path("queue/", views.queue, name="queue"),
+    path("cases/<str:reference>/", views.case_detail, name="case_detail"),
+    path("cases/<str:reference>/take/", views.case_take, name="case_take"),
+    path("cases/<str:reference>/release/", views.case_release, name="case_release"),
+    path("cases/<str:reference>/reassign/", views.case_reassign, name="case_reassign"),
+    path("cases/<str:reference>/recommend/", views.case_recommend, name="case_recommend"),
+    path("cases/<str:reference>/request-info/", views.case_request_info, name="case_request_info"),
+    path("cases/<str:reference>/receive-info/", views.case_receive_info, name="case_receive_info"),
+    path("cases/<str:reference>/decide/", views.case_decide, name="case_decide"),
+    path("cases/<str:reference>/comments/", views.case_comment, name="case_comment"),
+    path("cases/<str:reference>/documents/", views.case_document_upload, name="case_document_upload"),
+    path(
+        "cases/<str:reference>/documents/<int:document_id>/",
+        views.case_document_download,
+        name="case_document_download",
+    ),
+]

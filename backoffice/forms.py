@@ -1,0 +1,77 @@
+"""Forms of the staff pages. They only parse input; the services decide what is allowed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import BenefitType, ClaimState
+
+APPROVE = "approve"
+REJECT = "reject"
+DECISIONS = [(APPROVE, _("Approve")), (REJECT, _("Reject"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class QueueFilterForm(forms.Form):
+    benefit_type = forms.ChoiceField(
+        label=_("Benefit"), required=False, choices=[("", _("All benefits")), *BenefitType.choices]
+    )
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *ClaimState.choices])
+    due_after = forms.DateField(label=_("Due from"), required=False, widget=DateInput)
+    due_before = forms.DateField(label=_("Due by"), required=False, widget=DateInput)
+
+    def filters(self):
+        """The selector's keyword arguments (an invalid form filters nothing)."""
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class RecommendForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Recommendation"), choices=DECISIONS, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label=_("Amount per payment"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text=_("Leave empty to use the assessed amount."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RequestInfoForm(forms.Form):
+    question = forms.CharField(
+        label=_("Information the claimant must provide"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReceiveInfoForm(forms.Form):
+    answer = forms.CharField(
+        label=_("What was received"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReassignForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Give the task to"), queryset=None, empty_label=_("Choose a person"))
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    file = forms.FileField(label=_("File"))

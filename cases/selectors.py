@@ -1,0 +1,305 @@
+"""Read-only queries for the staff pages and the API: which cases a user sees, their queue,
+their inbox, a case's history. Nothing here changes data.
+
+Lists use keyset pagination on (created DESC, id DESC) with an opaque cursor, never an
+offset or a count of the table, and read ``viewflow_task`` through the partial indexes of
+``workflows/migrations/0001_queue_indexes.py``.
+"""
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from audit.models import AuditEvent
+from roles.models import Delegation, OrgUnit, RoleAssignment
+from roles.powers import POWER_PERMISSION, Power, roles_with
+from roles.selectors import grants_for
+from workflows.flows import BenefitClaimFlow
+
+from .errors import InvalidInput
+from .models import Case
+
+HUMAN = "HUMAN"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+# Queue permission of a task -> the power a user needs at the task's unit to take it.
+QUEUE_POWERS = {
+    permission: power
+    for power, permission in POWER_PERMISSION.items()
+    if permission in set(BenefitClaimFlow.QUEUE_PERMISSIONS.values())
+}
+
+# Up to this many (permission, unit) queues, the queue query reads each queue's first rows
+# straight off the partial index and merges them; above it, one branch per permission.
+MAX_QUEUE_BRANCHES = 48
+
+TASK_ROW_RELATED = (
+    "process__case__person",
+    "process__case__owning_unit",
+    "process__case__benefitclaim",
+    "owner",
+)
+
+
+@dataclass
+class Page:
+    """One page of a keyset-paginated list: ``next_cursor`` is None on the last page."""
+
+    rows: list
+    next_cursor: str | None = None
+    units: dict = field(default_factory=dict)
+
+
+# --- Visibility -----------------------------------------------------------------------------------
+
+
+def unit_ids_by_power(grants, powers):
+    """{power: ids of every unit where one of ``grants`` gives it} in one query, and the units.
+
+    The same answer as ``roles.selectors.unit_ids_where`` for each power, for grants already read.
+    """
+    roots = {power: {g.unit_path for g in grants if power in g.powers} for power in powers}
+    all_roots = set().union(*roots.values()) if roots else set()
+    if not all_roots:
+        return {power: set() for power in powers}, {}
+    query = Q()
+    for path in all_roots:
+        query |= Q(path__startswith=path)
+    units = {u.pk: u for u in OrgUnit.objects.filter(query).only("id", "path", "name", "code", "level")}
+    by_power = {
+        power: {pk for pk, u in units.items() if any(u.path.startswith(p) for p in paths)}
+        for power, paths in roots.items()
+    }
+    return by_power, units
+
+
+def cases_visible_to(user, *, grants=None):
+    """The cases ``user`` may see: those owned by a unit where they hold the power to view cases.
+
+    ``grants``: the user's grants when the caller already read them (``roles.selectors.grants_for``).
+    """
+    if grants is None:
+        grants = grants_for(user)
+    ids = unit_ids_by_power(grants, [Power.VIEW_CASE])[0][Power.VIEW_CASE]
+    if not ids:
+        return Case.objects.none()
+    return Case.objects.filter(owning_unit_id__in=ids)
+
+
+# --- Cursor ---------------------------------------------------------------------------------------
+
+
+def encode_cursor(row):
+    raw = json.dumps([row.created.isoformat(), row.pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """(created, id) from a cursor made by ``encode_cursor``; InvalidInput if it is not one."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created = dt.datetime.fromisoformat(created)
+        if created.tzinfo is None or not isinstance(pk, int):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise InvalidInput(_("This page link is not valid any more; start from the first page."), field="after")
+    return created, pk
+
+
+def _after(cursor):
+    """The rows after the cursor in (created DESC, id DESC) order."""
+    if not cursor:
+        return Q()
+    created, pk = decode_cursor(cursor)
+    return Q(created__lte=created) & (Q(created__lt=created) | Q(id__lt=pk))
+
+
+def _limit(limit):
+    return max(1, min(int(limit), MAX_LIMIT))
+
+
+def _page(rows, limit, **extra):
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None, **extra)
+
+
+ORDER = ("-created", "-id")
+
+
+# --- Queue ----------------------------------------------------------------------------------------
+
+
+def _case_filters(benefit_type, state, due_before, due_after):
+    q = Q()
+    if benefit_type:
+        q &= Q(process__case__benefitclaim__benefit_type=benefit_type)
+    if state:
+        q &= Q(process__case__state=state)
+    if due_before:
+        q &= Q(process__case__due_date__lte=due_before)
+    if due_after:
+        q &= Q(process__case__due_date__gte=due_after)
+    return q
+
+
+def _queue_branches(base, queues, limit):
+    """One ordered, limited selection of task ids per queue (or per permission when the user
+    reaches many units). Each branch walks the partial index
+    (owner_permission, owner_permission_obj_pk, created DESC, id DESC) and stops after
+    ``limit`` rows, so the merge reads at most branches x limit rows whatever the queue size."""
+    pairs = [(permission, str(pk)) for permission, ids in queues.items() for pk in sorted(ids)]
+    if len(pairs) <= MAX_QUEUE_BRANCHES:
+        selections = [base.filter(owner_permission=perm, owner_permission_obj_pk=pk) for perm, pk in pairs]
+    else:
+        selections = [
+            base.filter(owner_permission=perm, owner_permission_obj_pk__in=[str(pk) for pk in ids])
+            for perm, ids in queues.items()
+            if ids
+        ]
+    # A branch keeps its ORDER BY ... LIMIT inside an IN (...) subquery: compound statements
+    # may not order or limit their parts on every database.
+    return [
+        Task.objects.filter(pk__in=s.order_by(*ORDER).values("pk")[:limit]).order_by().values("pk") for s in selections
+    ]
+
+
+def unit_queue(
+    user,
+    *,
+    benefit_type=None,
+    state=None,
+    due_before=None,
+    due_after=None,
+    after=None,
+    limit=DEFAULT_LIMIT,
+    grants=None,
+):
+    """Open, unassigned human tasks in the queues of the units where ``user`` may do them.
+
+    A task sits in the queue named by its ``owner_permission`` on the unit
+    ``owner_permission_obj_pk``; a user sees it where they hold the matching power
+    (``QUEUE_POWERS``). Filters apply to the task's case. Newest first, keyset-paginated:
+    ``after`` is the ``next_cursor`` of the previous page. Queries: the grants (2, unless
+    given), the units (1), the tasks (1).
+    """
+    limit = _limit(limit)
+    if grants is None:
+        grants = grants_for(user)
+    ids_by_power, units = unit_ids_by_power(grants, sorted(set(QUEUE_POWERS.values())))
+    queues = {permission: ids_by_power[power] for permission, power in QUEUE_POWERS.items() if ids_by_power[power]}
+    if not queues:
+        return Page(rows=[])
+    base = Task.objects.filter(
+        _after(after),
+        _case_filters(benefit_type, state, due_before, due_after),
+        status=STATUS.NEW,
+        flow_task_type=HUMAN,
+    )
+    branches = _queue_branches(base, queues, limit + 1)
+    selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    rows = list(Task.objects.filter(pk__in=selected).select_related(*TASK_ROW_RELATED).order_by(*ORDER)[: limit + 1])
+    for task in rows:
+        task.queue_unit = units.get(_int_or_none(task.owner_permission_obj_pk))
+    return _page(rows, limit, units=units)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- Inbox ----------------------------------------------------------------------------------------
+
+
+def inbox(user, after=None, limit=DEFAULT_LIMIT):
+    """The open tasks assigned to ``user``, newest first, keyset-paginated (one query)."""
+    limit = _limit(limit)
+    rows = list(
+        Task.objects.filter(_after(after), owner_id=user.pk, status=STATUS.ASSIGNED, flow_task_type=HUMAN)
+        .select_related(*TASK_ROW_RELATED)
+        .order_by(*ORDER)[: limit + 1]
+    )
+    return _page(rows, limit)
+
+
+# --- One case ---------------------------------------------------------------------------------------
+
+
+def case_history(case):
+    """Every audit event of the case, oldest first (one query)."""
+    return (
+        AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk))
+        .select_related("actor", "on_behalf_of")
+        .order_by("seq")
+    )
+
+
+def open_task_of(case):
+    """The case's open human task with its owner, or None (one query)."""
+    if not case.process_id:
+        return None
+    return (
+        Task.objects.filter(process_id=case.process_id, status__in=(STATUS.NEW, STATUS.ASSIGNED), flow_task_type=HUMAN)
+        .select_related("owner")
+        .order_by("-id")
+        .first()
+    )
+
+
+# --- Staff ---------------------------------------------------------------------------------------
+
+
+def staff_who_may(power, unit, on=None):
+    """Active users who hold ``power`` at ``unit`` on ``on`` (today by default), by a role at the
+    unit or above it, or by a delegation of such a role: one query now, one when evaluated."""
+    on = on or timezone.localdate()
+    assignments = RoleAssignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on),
+        role__in=roles_with(power),
+        org_unit__path__in=unit.ancestor_paths(),
+        valid_from__lte=on,
+    )
+    delegate_ids = [
+        delegate_id
+        for delegate_id, powers in Delegation.objects.filter(
+            assignment__in=assignments,
+            assignment__user__is_active=True,
+            revoked_at__isnull=True,
+            valid_from__lte=on,
+            valid_to__gte=on,
+        ).values_list("delegate_id", "powers")
+        if not powers or power in powers
+    ]
+    users = get_user_model().objects.filter(is_active=True)
+    return users.filter(Q(pk__in=assignments.values("user_id")) | Q(pk__in=delegate_ids)).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+__all__ = [
+    "Page",
+    "QUEUE_POWERS",
+    "case_history",
+    "cases_visible_to",
+    "decode_cursor",
+    "encode_cursor",
+    "inbox",
+    "open_task_of",
+    "staff_who_may",
+    "unit_ids_by_power",
+    "unit_queue",
+]

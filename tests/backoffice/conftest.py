@@ -1,0 +1,32 @@
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.models import BenefitType
+from tests.conftest import make_insured
+
+MARRIAGE_DAY = dt.date(2024, 12, 1)
+
+
+def file_claims(person, n, benefit_type=BenefitType.MARRIAGE, **kwargs):
+    """``n`` claims filed through the portal path (each in the owning branch's review queue)."""
+    return [
+        services.claim_file(person=person, benefit_type=benefit_type, event_date=MARRIAGE_DAY, **kwargs)
+        for _ in range(n)
+    ]
+
+
+def recommend(claim, operator, **kwargs):
+    services.task_take(case_id=claim.pk, actor=operator)
+    services.claim_recommend(case_id=claim.pk, actor=operator, approve=True, **kwargs)
+
+
+@pytest.fixture
+def south_insured(org):
+    return make_insured(org.south_a)
+
+
+@pytest.fixture
+def claim(insured):
+    return file_claims(insured, 1)[0]
