@@ -6,6 +6,7 @@ SOCIUS_ALLOWED_HOSTS      comma-separated host names
 DATABASE_URL              e.g. postgres://socius@db/socius; default: SQLite in var/
 CELERY_BROKER_URL         e.g. redis://127.0.0.1:6379/0; unset = tasks run eagerly in-process
 SOCIUS_EMAIL_BACKEND      Django e-mail backend path (default: console in development, SMTP otherwise)
+SOCIUS_EMAIL_FILE_PATH    folder for django.core.mail.backends.filebased.EmailBackend
 """
 
 import os
@@ -178,6 +179,8 @@ EMAIL_BACKEND = os.environ.get(
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("SOCIUS_FROM_EMAIL", "no-reply@socius.invalid")
+if os.environ.get("SOCIUS_EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["SOCIUS_EMAIL_FILE_PATH"]
 
 LOGGING = {
     "version": 1,

@@ -2,11 +2,14 @@
 connections, reads from a fresh connection, and a temporary Celery configuration."""
 
 import datetime as dt
+import os
 import threading
 import time
 from contextlib import contextmanager
 from types import SimpleNamespace
+from unittest import mock
 
+import kombu.pools
 from django.db import connection
 
 from backoffice.celery import app as celery_app
@@ -121,10 +124,9 @@ def backends_waiting_on_locks():
 
 
 def reset_celery_connections():
-    """Forget the publisher's pooled broker connections so the next publish uses the current
-    ``broker_url`` (what Celery does itself after a fork)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Close the publisher's pooled broker connections so the next publish connects to the
+    current ``broker_url`` (what Celery does itself after a fork)."""
+    kombu.pools.reset()
     celery_app._pool = None
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
@@ -137,12 +139,15 @@ def celery_conf(**overrides):
     Django's settings once, so override_settings does not reach it."""
     conf = celery_app.conf
     saved = {key: conf[key] for key in overrides}
-    conf.update(overrides)
-    if "broker_url" in overrides:
-        reset_celery_connections()
-    try:
-        yield conf
-    finally:
-        conf.update(saved)
-        if "broker_url" in overrides:
+    # Celery prefers the CELERY_BROKER_URL environment variable to its configuration.
+    environ = {"CELERY_BROKER_URL": overrides["broker_url"]} if "broker_url" in overrides else {}
+    with mock.patch.dict(os.environ, environ):
+        conf.update(overrides)
+        if environ:
             reset_celery_connections()
+        try:
+            yield conf
+        finally:
+            conf.update(saved)
+            if environ:
+                reset_celery_connections()
