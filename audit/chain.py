@@ -50,12 +50,27 @@ def event_hash(event):
     return hashlib.sha256(_canonical(data).encode()).hexdigest()
 
 
+class HeadsDigest:
+    """sha256 over chain heads fed one at a time, in the order of (subject_type, subject_id)."""
+
+    def __init__(self):
+        self._sha = hashlib.sha256()
+        self.count = 0
+
+    def add(self, subject_type, subject_id, seq, head_hash):
+        self._sha.update(f"{subject_type}|{subject_id}|{seq}|{head_hash}\n".encode())
+        self.count += 1
+
+    def hexdigest(self):
+        return self._sha.hexdigest()
+
+
 def heads_digest(heads):
     """heads: iterable of (subject_type, subject_id, seq, hash), already sorted."""
-    h = hashlib.sha256()
-    for subject_type, subject_id, seq, head_hash in heads:
-        h.update(f"{subject_type}|{subject_id}|{seq}|{head_hash}\n".encode())
-    return h.hexdigest()
+    digest = HeadsDigest()
+    for head in heads:
+        digest.add(*head)
+    return digest.hexdigest()
 
 
 def checkpoint_hash(cp):

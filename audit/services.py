@@ -5,12 +5,14 @@ unique (subject, seq) constraint turns any lapse into an error instead of a fork
 """
 
 import datetime as dt
+import itertools
+import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .chain import GENESIS, checkpoint_hash, event_hash, heads_digest, jsonable
+from .chain import GENESIS, HeadsDigest, checkpoint_hash, event_hash, jsonable
 from .context import current_client_ip, current_request_id
 from .models import AuditCheckpoint, AuditCheckpointHead, AuditEvent
 
@@ -93,53 +95,110 @@ def record_events_bulk(events, batch_size=5000):
     return AuditEvent.objects.bulk_create(events, batch_size=batch_size)
 
 
-# A transaction that inserted an event with a lower id may commit after one with a higher
-# id. A checkpoint therefore stops at events older than this margin, so that the events it
-# covers have all committed.
+class CheckpointDeferred(Exception):
+    """Transactions writing audit events did not end in time; the checkpoint is left for a later run."""
+
+
+# A checkpoint covers only events older than this margin (their chains have settled).
 CHECKPOINT_SETTLE = dt.timedelta(seconds=30)
+# How long a checkpoint waits for transactions that are still writing events.
+WRITERS_WAIT = dt.timedelta(seconds=10)
+_CHECKPOINT_LOCK = 7202611
+_BATCH = 5000
 
 
-def create_checkpoint(*, now=None, settle=CHECKPOINT_SETTLE):
-    """Chain the heads of every chain changed since the last checkpoint. None if nothing new."""
+def _final_upto(wait):
+    """PostgreSQL: an event id below which no event can appear any more.
+
+    Ids come from a sequence, so a transaction may still commit an event whose id is lower
+    than that of an event already visible. Read the highest visible id, then wait until every
+    transaction that was writing to the table at that moment has ended: any lower id was
+    allocated before, by one of those transactions or by one already finished. The wait only
+    concerns transactions that hold a write lock on the events table, in this database.
+    """
+    table = AuditEvent._meta.db_table
+    writers_sql = (
+        "SELECT virtualtransaction FROM pg_locks WHERE locktype = 'relation' AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND relation = %s::regclass AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {table}")
+        upto = cursor.fetchone()[0]
+        cursor.execute(writers_sql, [table])
+        pending = {row[0] for row in cursor.fetchall()}
+        deadline = time.monotonic() + wait.total_seconds()
+        while pending:
+            if time.monotonic() >= deadline:
+                raise CheckpointDeferred(f"{len(pending)} transaction(s) still writing audit events")
+            time.sleep(0.05)
+            cursor.execute(writers_sql, [table])
+            pending &= {row[0] for row in cursor.fetchall()}
+    return upto
+
+
+def _heads(in_range, tally=None):
+    """The head (highest seq) of every chain with events in ``in_range``, sorted by subject.
+
+    Streams; ``tally`` (a dict) receives the number of events and the lowest id seen."""
+    rows = (
+        in_range.order_by("subject_type", "subject_id", "-seq")
+        .values_list("id", "subject_type", "subject_id", "seq", "hash")
+        .iterator(chunk_size=10000)
+    )
+    current = None
+    for event_id, subject_type, subject_id, seq, head_hash in rows:
+        if tally is not None:
+            tally["events"] += 1
+            tally["first"] = event_id if tally["first"] is None else min(tally["first"], event_id)
+        if (subject_type, subject_id) != current:
+            current = (subject_type, subject_id)
+            yield subject_type, subject_id, seq, head_hash
+
+
+def create_checkpoint(*, now=None, settle=CHECKPOINT_SETTLE, wait=WRITERS_WAIT):
+    """Chain the heads of every chain changed since the last checkpoint. None if nothing new.
+
+    Idempotent: a second run with no new settled event writes nothing. Memory stays flat: the
+    changed range is read twice as a stream (digest, then head rows in batches). On PostgreSQL
+    it raises CheckpointDeferred when writers do not finish within ``wait``.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One checkpoint writer at a time.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(7202611)")
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHECKPOINT_LOCK])
         previous = AuditCheckpoint.objects.order_by("-id").first()
         start = previous.last_event_id if previous else 0
-        events = AuditEvent.objects.filter(id__gt=start, occurred_at__lte=now - settle)
-        last = events.order_by("-id").values_list("id", flat=True).first()
+        settled = AuditEvent.objects.filter(id__gt=start, occurred_at__lte=now - settle)
+        if not settled.exists():
+            return None
+        if connection.vendor == "postgresql":
+            settled = settled.filter(id__lte=_final_upto(wait))
+        # On SQLite writers are serialised: none is in progress while this transaction runs.
+        last = settled.order_by("-id").values_list("id", flat=True).first()
         if last is None:
             return None
         in_range = AuditEvent.objects.filter(id__gt=start, id__lte=last)
-        first = in_range.order_by("id").values_list("id", flat=True).first()
-        # The head of each changed chain is its highest seq within the range.
-        rows = (
-            in_range.order_by("subject_type", "subject_id", "-seq")
-            .values_list("subject_type", "subject_id", "seq", "hash")
-            .iterator(chunk_size=10000)
-        )
-        heads = []
-        current = None
-        for subject_type, subject_id, seq, head_hash in rows:
-            if (subject_type, subject_id) != current:
-                current = (subject_type, subject_id)
-                heads.append((subject_type, subject_id, seq, head_hash))
+        tally = {"events": 0, "first": None}
+        digest = HeadsDigest()
+        for head in _heads(in_range, tally):
+            digest.add(*head)
         cp = AuditCheckpoint(
             created_at=now,
-            first_event_id=first,
+            first_event_id=tally["first"],
             last_event_id=last,
-            event_count=in_range.count(),
-            head_count=len(heads),
-            heads_digest=heads_digest(heads),
+            event_count=tally["events"],
+            head_count=digest.count,
+            heads_digest=digest.hexdigest(),
             prev_hash=previous.hash if previous else GENESIS,
         )
         cp.hash = checkpoint_hash(cp)
         cp.save(force_insert=True)
-        AuditCheckpointHead.objects.bulk_create(
-            [AuditCheckpointHead(checkpoint=cp, subject_type=t, subject_id=i, seq=s, hash=h) for t, i, s, h in heads],
-            batch_size=10000,
-        )
+        heads = _heads(in_range)
+        while batch := list(itertools.islice(heads, _BATCH)):
+            AuditCheckpointHead.objects.bulk_create(
+                [AuditCheckpointHead(checkpoint=cp, subject_type=t, subject_id=i, seq=q, hash=h) for t, i, q, h in batch]
+            )
         return cp

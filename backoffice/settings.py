@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
     "payment-run": {"task": "cases.tasks.pay_due_claims_task", "schedule": 24 * 3600.0},
 }
+AUDIT_HEAD_SOURCES = ["cases.audit_heads.case_heads"]  # chain heads that audit_verify compares
 
 EMAIL_BACKEND = os.environ.get(
     "SOCIUS_EMAIL_BACKEND",

@@ -1,19 +1,41 @@
+import re
+
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.verify import verify_all
 
+_ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
+
+
+def _anchor(value):
+    match = _ANCHOR.match(value.strip())
+    if not match:
+        raise CommandError(f"--expect-checkpoint takes ID:HASH (a checkpoint id and its 64-digit hash), not {value!r}")
+    return int(match[1]), match[2]
+
 
 class Command(BaseCommand):
-    help = "Verify every audit chain and checkpoint; exit non-zero naming the first broken link."
+    help = (
+        "Verify every audit chain and checkpoint, and the chain heads other tables record "
+        "(AUDIT_HEAD_SOURCES); exit non-zero naming the first broken link."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--all", action="store_true", help="list every problem, not only the first")
+        parser.add_argument(
+            "--expect-checkpoint",
+            action="append",
+            default=[],
+            metavar="ID:HASH",
+            help="a checkpoint recorded outside the database (as audit_checkpoint printed it); repeatable",
+        )
 
     def handle(self, *args, **options):
-        result = verify_all(stop_at_first=not options["all"])
+        expected = [_anchor(value) for value in options["expect_checkpoint"]]
+        result = verify_all(stop_at_first=not options["all"], expected_checkpoints=expected)
         summary = (
-            f"checked {result.events_checked} events in {result.chains_checked} chains "
-            f"and {result.checkpoints_checked} checkpoints"
+            f"checked {result.events_checked} events in {result.chains_checked} chains, "
+            f"{result.checkpoints_checked} checkpoints and {result.heads_checked} recorded chain heads"
         )
         if result.ok:
             self.stdout.write(f"OK: {summary}")
