@@ -4,8 +4,9 @@ from django.utils.translation import gettext as _
 
 from registry.selectors import contribution_record, latest_disability_degree
 from rules import benefits
-from rules.parameters import params
+from rules.parameters import ParameterMissing, params
 
+from .errors import InvalidInput
 from .models import BenefitType
 
 KEYS = list(
@@ -50,7 +51,13 @@ def assess(claim):
     person = claim.person
     kind = claim.benefit_type
     on = event_date(claim)
-    p = params(KEYS, on)
+    try:
+        p = params(KEYS, on)
+    except ParameterMissing as exc:
+        raise InvalidInput(
+            _("No benefit rules are in force on %(date)s; check the date of the event.") % {"date": on},
+            field="event_date",
+        ) from exc
     if kind == BenefitType.MARRIAGE:
         start, end = benefits.window(on, years=int(p["marriage_grant.window_years"]))
         return benefits.marriage_grant(record=contribution_record(person, start, end), p=p)

@@ -11,7 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditEvent
 from cases import services
-from cases.errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput
+from cases.errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
 from cases.models import BenefitClaim, BenefitType, CaseComment, CaseDocument, ClaimState, Notification
 from registry.models import BankAccount, Payment, PaymentSchedule
 from tests.conftest import make_insured
@@ -106,6 +106,7 @@ def test_filing_puts_the_claim_in_its_branch_queue(claim, org):
         ({"benefit_type": BenefitType.FUNERAL}, "deceased"),
         ({"benefit_type": BenefitType.SURVIVORS}, "deceased"),
         ({"benefit_type": BenefitType.SICKNESS}, "sick_days"),
+        ({"event_date": dt.date(1999, 6, 1)}, "event_date"),  # before any rules are in force
     ],
 )
 def test_filing_refuses_invalid_input(insured, kwargs, field):
@@ -498,8 +499,6 @@ def test_payment_waits_for_a_verified_bank_account(org, team):
 
 def test_only_finance_pays_by_hand(recommended, team):
     services.claim_decide(case_id=recommended.pk, actor=team["supervisor"], approve=True)
-    from cases.errors import NotAuthorized
-
     with pytest.raises(NotAuthorized):
         services.claim_pay_due(case_id=recommended.pk, actor=team["operator"])
     paid, completed = services.claim_pay_due(case_id=recommended.pk, actor=team["finance"])

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from cases.eligibility import as_json, assess
+from cases.errors import InvalidInput
 from cases.models import BenefitClaim, BenefitType
 from registry.models import ContributionEntry, DisabilityAssessment
 from rules.parameters import set_param
@@ -244,3 +245,9 @@ def test_survivors_pension_refused_for_a_short_career_or_without_the_deceased(or
     result = assess(claim(person, BenefitType.SURVIVORS, dt.date(2024, 5, 2), deceased=deceased))
     assert not result.eligible and "4.91" in result.reason
     assert not assess(claim(person, BenefitType.SURVIVORS, dt.date(2024, 5, 2))).eligible
+
+
+def test_a_date_before_any_rules_is_invalid_input(person):
+    with pytest.raises(InvalidInput) as caught:
+        assess(claim(person, BenefitType.MARRIAGE, dt.date(1999, 12, 31)))
+    assert (caught.value.status, caught.value.field) == (422, "event_date")
