@@ -70,7 +70,9 @@ def test_a_taken_login_is_refused(org, admin_north):
     assert refused.value.field == "username"
 
 
-@pytest.mark.parametrize(("role", "unit"), [(Role.OPERATOR, "north_a"), (Role.SUPERVISOR, "north_b"), (Role.SUPERVISOR, "north")])
+@pytest.mark.parametrize(
+    ("role", "unit"), [(Role.OPERATOR, "north_a"), (Role.SUPERVISOR, "north_b"), (Role.SUPERVISOR, "north")]
+)
 def test_administrator_grants_roles_up_to_their_rank_inside_their_subtree(org, admin_north, role, unit):
     user = UserFactory(username="granted")
     unit = getattr(org, unit)
@@ -120,8 +122,14 @@ def test_staff_without_the_administrator_role_grant_nothing(org, team):
 
 def test_an_expired_administrator_grants_nothing(org):
     former = UserFactory(username="former_adm")
-    role_grant(actor=None, user=former, role=Role.ADMINISTRATOR, unit=org.north,
-               valid_from=dt.date(2000, 1, 1), valid_to=today() - dt.timedelta(days=1))
+    role_grant(
+        actor=None,
+        user=former,
+        role=Role.ADMINISTRATOR,
+        unit=org.north,
+        valid_from=dt.date(2000, 1, 1),
+        valid_to=today() - dt.timedelta(days=1),
+    )
     with pytest.raises(NotAuthorized):
         role_grant(actor=former, user=UserFactory(username="granted"), role=Role.OPERATOR, unit=org.north_a)
 

@@ -75,7 +75,9 @@ def test_a_zero_limit_approves_no_amount(org, make_staff):
     authority_limit_set(
         actor=None, role=Role.BRANCH_MANAGER, level=Level.REGION, amount=Decimal("0.00"), valid_from=RAISED_FROM
     )
-    assert authorize(manager, Power.DECIDE_CASE, unit=org.north_a, amount=Decimal("1.00"), on=RAISED_FROM - dt.timedelta(days=1))
+    assert authorize(
+        manager, Power.DECIDE_CASE, unit=org.north_a, amount=Decimal("1.00"), on=RAISED_FROM - dt.timedelta(days=1)
+    )
     with pytest.raises(AuthorityLimitExceeded):
         authorize(manager, Power.DECIDE_CASE, unit=org.north_a, amount=Decimal("1.00"), on=RAISED_FROM)
     # A decision with no amount (a rejection) needs no limit.
@@ -85,7 +87,11 @@ def test_a_zero_limit_approves_no_amount(org, make_staff):
 def test_only_the_system_administrator_sets_limits(org, team):
     with pytest.raises(NotAuthorized):
         authority_limit_set(
-            actor=team["central_supervisor"], role=Role.SUPERVISOR, level=Level.CENTRAL, amount=None, valid_from=RAISED_FROM
+            actor=team["central_supervisor"],
+            role=Role.SUPERVISOR,
+            level=Level.CENTRAL,
+            amount=None,
+            valid_from=RAISED_FROM,
         )
     root = UserFactory(username="root", is_superuser=True)
     authority_limit_set(actor=root, role=Role.SUPERVISOR, level=Level.BRANCH, amount=RAISED, valid_from=RAISED_FROM)
@@ -199,9 +205,7 @@ def test_the_branch_limit_is_inclusive(org, team, insured, amount, unit):
 def test_a_limit_lowered_after_the_recommendation_stops_the_branch(org, team, insured):
     claim = marriage_claim(insured)  # 1200.00, recommended within the branch limit
     recommend(claim, team["operator"])
-    authority_limit_set(
-        actor=None, role=Role.SUPERVISOR, level=Level.BRANCH, amount=LOWERED, valid_from=today()
-    )
+    authority_limit_set(actor=None, role=Role.SUPERVISOR, level=Level.BRANCH, amount=LOWERED, valid_from=today())
     with pytest.raises(AuthorityLimitExceeded):
         services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=True)
     # Rejecting involves no amount.

@@ -36,9 +36,15 @@ def give(org, user, n):
     for i in range(n):
         lender = UserFactory(username=f"lender{i}")
         unit = org_unit_create(code=f"SX{i}", name=f"South extra {i}", level=Level.BRANCH, parent=org.south)
-        assignment = RoleAssignment.objects.create(user=lender, role=Role.SUPERVISOR, org_unit=unit, valid_from=LIMIT_FROM)
+        assignment = RoleAssignment.objects.create(
+            user=lender, role=Role.SUPERVISOR, org_unit=unit, valid_from=LIMIT_FROM
+        )
         delegation_create(
-            actor=lender, assignment=assignment, delegate=user, valid_from=today(), valid_to=today() + dt.timedelta(days=5)
+            actor=lender,
+            assignment=assignment,
+            delegate=user,
+            valid_from=today(),
+            valid_to=today() + dt.timedelta(days=5),
         )
     return units
 

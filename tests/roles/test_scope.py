@@ -111,8 +111,14 @@ def test_an_assignment_outside_its_dates_gives_nothing(org, insured, valid_from,
         return day + dt.timedelta(days=value) if isinstance(value, int) else value
 
     user = UserFactory(username="dated")
-    role_grant(actor=None, user=user, role=Role.SUPERVISOR, unit=org.north_a, valid_from=as_date(valid_from),
-               valid_to=as_date(valid_to) if valid_to is not None else None)
+    role_grant(
+        actor=None,
+        user=user,
+        role=Role.SUPERVISOR,
+        unit=org.north_a,
+        valid_from=as_date(valid_from),
+        valid_to=as_date(valid_to) if valid_to is not None else None,
+    )
     assert grants_for(user) == []
     assert unit_ids_where(user, Power.VIEW_CASE) == set()
     with pytest.raises(NotAuthorized):
