@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import threading
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,14 +18,17 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditEvent
+from audit.verify import verify_all
 from cases import services
 from cases.models import BenefitClaim, BenefitType, Channel, ClaimState, Notification
 from cases.payments import pay_due_claims
 from cases.proactive import MarriageRecord, Outcome, import_marriage_records
 from registry.models import BankAccount, CivilRegistryRecord, Payment, PaymentSchedule
 from registry.ssn import make_ssn
-from tests.conftest import make_insured
+from tests.conftest import build_org, make_insured
 from tests.factories import PersonFactory, add_bank_account, add_contributions
+from tests.integration.helpers import run_concurrently
+from tests.support import AuditTransactionTestCase
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +348,35 @@ def test_lookups_are_made_once_per_batch_not_per_record(org):
 
     assert queries_for(3) == queries_for(30)
     assert CivilRegistryRecord.objects.count() == 90
+
+
+@pytest.mark.postgres
+class ConcurrentImportTests(AuditTransactionTestCase):
+    """Two runs of one file at the same time: the unique civil-registry record lets one of them
+    grant each marriage, and the other finds it imported meanwhile."""
+
+    RUNS = 4
+
+    def test_concurrent_runs_grant_each_marriage_once(self):
+        org = build_org()
+        people = [make_insured(org.north_a) for _ in range(5)]
+        records = [MarriageRecord(i + 2, f"C-{i}", p.ssn, MARRIED.isoformat()) for i, p in enumerate(people)]
+        barrier = threading.Barrier(self.RUNS)
+
+        def run(_index):
+            barrier.wait(timeout=30)
+            return import_marriage_records(records)
+
+        outcomes = run_concurrently(self.RUNS, run)
+        assert [o.error for o in outcomes] == [None] * self.RUNS
+        totals = Counter()
+        for outcome in outcomes:
+            totals.update(outcome.value.counts)
+        assert totals == {Outcome.PAID: 5, Outcome.ALREADY_IMPORTED: 5 * (self.RUNS - 1)}
+        for person in people:
+            (claim,) = BenefitClaim.objects.filter(person=person)
+            assert claim.state == ClaimState.CLOSED
+            assert Payment.objects.filter(schedule__case_reference=claim.reference, status=Payment.Status.PAID).count() == 1
+        assert CivilRegistryRecord.objects.filter(outcome=Outcome.PAID).count() == 5
+        assert PaymentSchedule.objects.count() == 5
+        assert verify_all().ok
