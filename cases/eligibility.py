@@ -37,17 +37,18 @@ KEYS = list(
 
 
 def event_date(claim):
-    """The date whose rules apply to ``claim``."""
-    if claim.benefit_type == BenefitType.FUNERAL:
-        deceased = claim.deceased or claim.person
+    """The date whose rules apply to ``claim``: for a funeral grant or a survivors' pension, the
+    date of death the registry holds for the deceased; otherwise (or if none is registered)
+    the claim's date of the event."""
+    if claim.benefit_type in (BenefitType.FUNERAL, BenefitType.SURVIVORS):
+        deceased = claim.deceased or (claim.person if claim.benefit_type == BenefitType.FUNERAL else None)
         if deceased is not None and deceased.death_date is not None:
             return deceased.death_date
     return claim.event_date
 
 
 def assess(claim):
-    """The Assessment of ``claim`` under the parameters in force on its event date (for a
-    funeral grant, the date of death the registry holds, else the claim's event date)."""
+    """The Assessment of ``claim`` under the parameters in force on its ``event_date``."""
     person = claim.person
     kind = claim.benefit_type
     on = event_date(claim)

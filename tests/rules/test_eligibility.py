@@ -236,6 +236,14 @@ def test_survivors_pension_from_the_deceased_career(org, person):
     assert result.eligible
     assert result.amount == Decimal("540.00")  # 0.015 x 20 years x 3000 x 0.60
     assert result.instalments == 12
+    # The share in force on the registered date of death applies, whenever the claim is made.
+    set_param("survivors.share", "0.50", dt.date(2024, 6, 1))
+    later = assess(claim(person, BenefitType.SURVIVORS, dt.date(2024, 8, 1), deceased=deceased))
+    assert later.amount == Decimal("540.00")
+    deceased.death_date = None
+    assert assess(claim(person, BenefitType.SURVIVORS, dt.date(2024, 8, 1), deceased=deceased)).amount == Decimal(
+        "450.00"
+    )
 
 
 def test_survivors_pension_refused_for_a_short_career_or_without_the_deceased(org, person):
