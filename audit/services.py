@@ -156,14 +156,17 @@ def _heads(in_range, tally=None):
             yield subject_type, subject_id, seq, head_hash
 
 
-def create_checkpoint(*, now=None, settle=CHECKPOINT_SETTLE, wait=WRITERS_WAIT):
+def create_checkpoint(*, now=None, settle=None, wait=None):
     """Chain the heads of every chain changed since the last checkpoint. None if nothing new.
 
     Idempotent: a second run with no new settled event writes nothing. Memory stays flat: the
     changed range is read twice as a stream (digest, then head rows in batches). On PostgreSQL
-    it raises CheckpointDeferred when writers do not finish within ``wait``.
+    it raises CheckpointDeferred when writers do not finish within ``wait``. ``settle`` and
+    ``wait`` default to CHECKPOINT_SETTLE and WRITERS_WAIT.
     """
     now = now or timezone.now()
+    settle = CHECKPOINT_SETTLE if settle is None else settle
+    wait = WRITERS_WAIT if wait is None else wait
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One checkpoint writer at a time.
