@@ -260,12 +260,14 @@ def _check_heads(batch, source, problems):
         where = f"chain {subject_type}:{subject_id}: {source} records its head as #{seq}"
         if last_seq is None:
             problems.add(f"{where}, but the chain has no events (chain removed)")
-        elif actual_hash is None:
+        elif last_seq < seq:
             problems.add(f"{where}, but the chain ends at #{last_seq} (tail removed)")
-        elif actual_hash != recorded_hash:
-            problems.add(f"{where}, but event #{seq} does not match the recorded hash (edited)")
+        elif last_seq > seq:
+            problems.add(
+                f"{where}, but the chain goes on to #{last_seq} (written outside the service, or the record was changed)"
+            )
         else:
-            problems.add(f"{where}, but the chain goes on to #{last_seq} (written outside the service, or the record was changed)")
+            problems.add(f"{where}, but event #{seq} does not match the recorded hash (edited)")
 
 
 def _verify_head_sources(result, problems, sources):
