@@ -1,0 +1,41 @@
+import contextlib
+import io
+import time
+
+from django.core.management.base import BaseCommand
+
+from cases.models import Notification
+from cases.seeding import seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo office: org tree, authority limits, parameters, staff of every role, insured "
+        "people, and benefit claims in every state. Safe to run again; every run sets new random "
+        "staff passwords and prints them."
+    )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        notifications_before = Notification.objects.count()
+        # Claimants' notifications go to the configured mail backend; a console backend would
+        # bury the staff logins printed below, so its output is held back here.
+        held = io.StringIO()
+        with contextlib.redirect_stdout(held):
+            result = seed_demo()
+        notified = Notification.objects.count() - notifications_before
+        out = self.stdout
+        out.write(f"Demo office ready in {time.monotonic() - started:.1f} s.")
+        out.write(f"  {result.persons} insured people, {result.employers} employers")
+        out.write(f"  {result.claims_filed} benefit claims filed in this run; claims by state now:")
+        for state, count in sorted(result.claims_by_state.items()):
+            out.write(f"    {state:<14} {count}")
+        if notified:
+            out.write(f"  {notified} notifications to claimants handed to the mail backend")
+        if result.checkpoint is not None:
+            out.write(f"  audit checkpoint {result.checkpoint.pk} over {result.checkpoint.event_count} events")
+        out.write("")
+        out.write("Staff logins (new random passwords, valid until the next run):")
+        width = max(len(login.username) for login in result.logins)
+        for login in result.logins:
+            out.write(f"  {login.username:<{width}}  {login.password}  {login.role} at {login.unit.name}")

@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.seeding import seed_scale
+
+
+class Command(BaseCommand):
+    help = (
+        "Write N synthetic benefit claims in bulk, with their people, viewflow processes and tasks "
+        "(open tasks in branch queues, some assigned) and their audit chains. Run after seed_demo "
+        "(without an org tree a minimal one is created)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, required=True, help="number of claims to write")
+        parser.add_argument("--batch", type=int, default=20_000, help="claims per transaction (default 20000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--no-checkpoint", action="store_true", help="do not write an audit checkpoint over the new events"
+        )
+
+    def handle(self, *args, **options):
+        if options["cases"] <= 0 or options["batch"] <= 0:
+            raise CommandError("--cases and --batch must be positive")
+        total = options["cases"]
+
+        def progress(stats):
+            self.stdout.write(
+                f"{stats.cases:>10,}/{total:,} cases  {stats.tasks:>10,} tasks  {stats.events:>11,} events  "
+                f"{stats.seconds:7.1f} s  {stats.rate:8,.0f} cases/s"
+            )
+
+        stats = seed_scale(
+            total, batch=options["batch"], seed=options["seed"], checkpoint=not options["no_checkpoint"], progress=progress
+        )
+        self.stdout.write(
+            f"Done: {stats.cases:,} cases, {stats.persons:,} persons, {stats.tasks:,} tasks "
+            f"({stats.open_tasks:,} open, {stats.assigned_tasks:,} assigned), {stats.events:,} audit events "
+            f"in {stats.seconds:.1f} s: {stats.rate:,.0f} cases/s"
+        )
+        for state, count in sorted(stats.by_state.items()):
+            self.stdout.write(f"  {state:<14} {count:,}")

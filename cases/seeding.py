@@ -1,0 +1,1313 @@
+"""Demo data and bulk synthetic data.
+
+``seed_demo`` builds a small, complete office through the real services: the org tree,
+authority limits, parameters, staff of every role, insured people with careers and bank
+accounts, and benefit claims in every state, so that queues, inboxes and audit chains are
+the ones the application itself writes. It is idempotent: what exists is kept, what is
+missing is added, and every staff password is replaced by a new random one.
+
+``seed_scale`` writes large volumes of synthetic claims with their viewflow processes and
+tasks and their audit chains, in bulk (COPY on PostgreSQL, multi-row inserts on SQLite).
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import queue
+import random
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from audit.chain import GENESIS
+from audit.services import ChainHead, build_event, create_checkpoint, record_event
+from registry.models import (
+    BankAccount,
+    ContributionEntry,
+    DisabilityAssessment,
+    Employer,
+    EmploymentPeriod,
+    Person,
+)
+from registry.ssn import make_ssn
+from roles.models import AuthorityLimit, Level, OrgUnit, Role, RoleAssignment
+from roles.powers import Power, roles_with
+from roles.selectors import deciding_unit
+from roles.services import authority_limit_set, org_unit_create, role_grant, staff_account_create
+from rules.parameters import install_defaults, param
+
+from . import services
+from .models import BenefitClaim, BenefitType, Case, CaseType, ClaimState
+
+User = get_user_model()
+
+# --- The organisation ---------------------------------------------------------------------
+
+CENTRAL = ("HQ", "Central office")
+REGIONS = [("RN", "Northern region"), ("RS", "Southern region")]
+BRANCHES = [
+    ("RN-RIV", "Riverside branch", "RN"),
+    ("RN-HIL", "Hillview branch", "RN"),
+    ("RS-HAR", "Harbour branch", "RS"),
+    ("RS-LAK", "Lakeside branch", "RS"),
+]
+LIMITS_FROM = dt.date(2000, 1, 1)
+# (level, amount): what a supervisor or branch manager may approve when held at that level.
+LIMITS = [
+    (Level.BRANCH, Decimal("5000.00")),
+    (Level.REGION, Decimal("50000.00")),
+    (Level.CENTRAL, None),
+]
+DECIDING_ROLES = (Role.SUPERVISOR, Role.BRANCH_MANAGER)
+
+
+@dataclass
+class OrgTree:
+    central: OrgUnit
+    regions: list
+    branches: list
+
+    @property
+    def units(self):
+        return [self.central, *self.regions, *self.branches]
+
+
+def _unit(code, name, level, parent):
+    unit = OrgUnit.objects.filter(code=code).first()
+    return unit or org_unit_create(code=code, name=name, level=level, parent=parent)
+
+
+def ensure_org():
+    """The central office, two regions and four branches; existing units are kept."""
+    central = OrgUnit.objects.filter(parent__isnull=True).first() or org_unit_create(
+        code=CENTRAL[0], name=CENTRAL[1], level=Level.CENTRAL
+    )
+    regions = {code: _unit(code, name, Level.REGION, central) for code, name in REGIONS}
+    branches = [_unit(code, name, Level.BRANCH, regions[region]) for code, name, region in BRANCHES]
+    return OrgTree(central=central, regions=list(regions.values()), branches=branches)
+
+
+def ensure_limits():
+    """Authority limits of the deciding roles; a limit already in force is not rewritten."""
+    existing = {
+        (role, level): amount
+        for role, level, amount in AuthorityLimit.objects.filter(valid_from=LIMITS_FROM).values_list(
+            "role", "level", "amount"
+        )
+    }
+    for role in DECIDING_ROLES:
+        for level, amount in LIMITS:
+            key = (role, level)
+            if key in existing and existing[key] == amount:
+                continue
+            authority_limit_set(actor=None, role=role, level=level, amount=amount, valid_from=LIMITS_FROM)
+
+
+def ensure_installation():
+    """Parameters, org tree and authority limits: what any data needs first."""
+    install_defaults()
+    org = ensure_org()
+    ensure_limits()
+    return org
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    username: str
+    role: str
+    unit_code: str
+
+
+def staff_specs():
+    specs = [
+        StaffSpec("admin.central", Role.ADMINISTRATOR, CENTRAL[0]),
+        StaffSpec("auditor.central", Role.AUDITOR, CENTRAL[0]),
+        StaffSpec("supervisor.central", Role.SUPERVISOR, CENTRAL[0]),
+    ]
+    for code, name in REGIONS:
+        slug = name.split()[0].lower()
+        specs += [
+            StaffSpec(f"supervisor.{slug}", Role.SUPERVISOR, code),
+            StaffSpec(f"finance.{slug}", Role.FINANCE_OFFICER, code),
+            StaffSpec(f"medical.{slug}", Role.MEDICAL_COMMISSION, code),
+            StaffSpec(f"admin.{slug}", Role.ADMINISTRATOR, code),
+        ]
+    for code, name, _region in BRANCHES:
+        slug = name.split()[0].lower()
+        specs += [
+            StaffSpec(f"operator1.{slug}", Role.OPERATOR, code),
+            StaffSpec(f"operator2.{slug}", Role.OPERATOR, code),
+            StaffSpec(f"supervisor.{slug}", Role.SUPERVISOR, code),
+            StaffSpec(f"manager.{slug}", Role.BRANCH_MANAGER, code),
+        ]
+    return specs
+
+
+PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_.!"
+
+
+def new_password(user=None):
+    """A random password that passes the configured validators."""
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(18))
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+
+
+@dataclass
+class StaffLogin:
+    username: str
+    password: str
+    role: str
+    unit: OrgUnit
+    user: object
+
+
+def ensure_staff(org, rng_names):
+    """Every demo account with its role; each gets a new random password (returned)."""
+    units = {u.code: u for u in OrgUnit.objects.all()}
+    units[CENTRAL[0]] = org.central
+    role_since = dt.date(timezone.localdate().year - 1, 1, 1)
+    logins = []
+    for spec in staff_specs():
+        unit = units[spec.unit_code]
+        first, last = rng_names()
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            password = new_password()
+            user = staff_account_create(
+                actor=None,
+                username=spec.username,
+                password=password,
+                unit=unit,
+                first_name=first,
+                last_name=last,
+                email=f"{spec.username}@example.org",
+            )
+        else:
+            password = new_password(user)
+            with transaction.atomic():
+                user.set_password(password)
+                user.is_active = True
+                user.save(update_fields=["password", "is_active"])
+                record_event(
+                    subject_type="user",
+                    subject_id=user.pk,
+                    action="user.password_set",
+                    org_unit_id=unit.pk,
+                    payload={"username": user.get_username(), "by": "demo loader"},
+                )
+        holds = RoleAssignment.objects.filter(user=user, role=spec.role, org_unit=unit, valid_to__isnull=True).exists()
+        if not holds:
+            role_grant(actor=None, user=user, role=spec.role, unit=unit, valid_from=role_since)
+        logins.append(StaffLogin(spec.username, password, spec.role, unit, user))
+    return logins
+
+
+# --- Insured people, employers, careers -----------------------------------------------------
+
+DEMO_PERSONS = 200
+DEMO_EMPLOYERS = 20
+DEMO_SSN_FIRST = 100_000_001
+DEMO_SEED = 20_240_917
+
+
+class Profile:
+    ELDERLY = "elderly"
+    DECEASED = "deceased"
+    LOW = "low_contributions"
+    UNEMPLOYED = "unemployed"
+    DISABLED = "disabled"
+    WORKER = "worker"
+
+
+def _profile(slot):
+    """The kind of person at position ``slot`` (0..49) of a branch's people."""
+    if slot < 6:
+        return Profile.ELDERLY
+    if slot < 9:
+        return Profile.DECEASED
+    if slot < 12:
+        return Profile.LOW
+    if slot < 16:
+        return Profile.UNEMPLOYED
+    if slot < 18:
+        return Profile.DISABLED
+    return Profile.WORKER
+
+
+def _month_add(day, months):
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class Career:
+    start: dt.date  # first month
+    end: dt.date  # last month
+    wage: Decimal
+
+
+def _ascii(text):
+    return "".join(ch for ch in text.lower() if ch in string.ascii_lowercase)
+
+
+def ensure_people(org, faker, rng):
+    """200 insured people spread over the branches, with employers, careers, contributions,
+    employment periods and verified bank accounts. People who already exist are kept."""
+    today = timezone.localdate()
+    last_month = _month_add(today.replace(day=1), -1)
+    employers = []
+    for n in range(DEMO_EMPLOYERS):
+        branch = org.branches[n % len(org.branches)]
+        company = faker.company()
+        employer = Employer.objects.filter(registration_number=f"EMP-{n + 1:05d}").first()
+        if employer is None:
+            employer = Employer.objects.create(registration_number=f"EMP-{n + 1:05d}", name=company, branch=branch)
+        employers.append(employer)
+
+    existing = {p.ssn: p for p in Person.objects.filter(ssn__in=[make_ssn(DEMO_SSN_FIRST + i) for i in range(DEMO_PERSONS)])}
+    people, careers, new = [], {}, []
+    for i in range(DEMO_PERSONS):
+        # Every draw happens whether or not the person exists, so a re-run sees the same values.
+        branch = org.branches[i % len(org.branches)]
+        slot = i // len(org.branches)
+        kind = _profile(slot)
+        sex = "F" if rng.random() < 0.5 else "M"
+        first = faker.first_name_female() if sex == "F" else faker.first_name_male()
+        last = faker.last_name()
+        death_date = None
+        if kind == Profile.ELDERLY:
+            birth = dt.date(today.year - rng.randint(66, 71), rng.randint(1, 12), rng.randint(1, 28))
+            retired = _month_add(dt.date(birth.year + 65, birth.month, 1), -1)
+            years = 40 if slot == 0 else rng.randint(28, 40)
+            wage = Decimal("8500.00") if (slot == 0 and i == 0) else Decimal(rng.randrange(1800, 4200, 50))
+            career = Career(_month_add(retired, -12 * years + 1), retired, wage)
+        elif kind == Profile.DECEASED:
+            birth = dt.date(rng.randint(1950, 1975), rng.randint(1, 12), rng.randint(1, 28))
+            death_date = today - dt.timedelta(days=rng.randint(20, 200))
+            end = _month_add(death_date.replace(day=1), -1)
+            career = Career(_month_add(end, -12 * rng.randint(15, 25) + 1), end, Decimal(rng.randrange(1600, 4000, 50)))
+        elif kind == Profile.LOW:
+            birth = dt.date(rng.randint(1995, 2004), rng.randint(1, 12), rng.randint(1, 28))
+            career = Career(_month_add(last_month, -rng.randint(3, 7)), last_month, Decimal(rng.randrange(1300, 1800, 50)))
+        else:
+            birth = dt.date(rng.randint(1972, 1998), rng.randint(1, 12), rng.randint(1, 28))
+            end = _month_add(last_month, -1) if kind == Profile.UNEMPLOYED else last_month
+            years = rng.randint(3, 15)
+            career = Career(_month_add(end, -12 * years + 1), end, Decimal(rng.randrange(2000, 4500, 50)))
+        ssn = make_ssn(DEMO_SSN_FIRST + i)
+        phone = "07" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+        iban = faker.iban()
+        person = existing.get(ssn)
+        if person is None:
+            person = Person(
+                ssn=ssn,
+                first_name=first,
+                last_name=last,
+                birth_date=birth,
+                sex=sex,
+                death_date=death_date,
+                email=f"{_ascii(first)}.{_ascii(last)}.{i + 1}@example.org",
+                phone=phone,
+                branch=branch,
+            )
+            new.append((person, iban))
+        people.append((person, kind, slot))
+        careers[ssn] = career
+    Person.objects.bulk_create([p for p, _iban in new])
+    created = {p.ssn: p for p in Person.objects.filter(ssn__in=[p.ssn for p, _iban in new])}
+    for index, (person, kind, slot) in enumerate(people):
+        if person.pk is None:
+            people[index] = (created[person.ssn], kind, slot)
+
+    new_ids = {created_p.pk for created_p in created.values()}
+    entries, periods, accounts, assessments = [], [], [], []
+    for person, kind, _slot in people:
+        if person.pk not in new_ids:
+            continue
+        career = careers[person.ssn]
+        entries_p, periods_p = _career_rows(person, career, employers, rng, open_ended=(career.end == last_month))
+        entries += entries_p
+        periods += periods_p
+        if kind == Profile.DISABLED:
+            assessments.append(
+                DisabilityAssessment(
+                    person=person,
+                    degree_percent=rng.choice([50, 60, 70, 80]),
+                    permanent=False,
+                    decided_on=today - dt.timedelta(days=rng.randint(20, 60)),
+                    review_date=today + dt.timedelta(days=365),
+                    source_reference=f"MC-{today.year}-{person.pk:05d}",
+                )
+            )
+    for person, iban in new:
+        accounts.append(
+            BankAccount(
+                person=created[person.ssn],
+                iban=iban,
+                holder=created[person.ssn].full_name,
+                verified=True,
+                valid_from=careers[person.ssn].start,
+            )
+        )
+    ContributionEntry.objects.bulk_create(entries, batch_size=2000)
+    EmploymentPeriod.objects.bulk_create(periods, batch_size=2000)
+    BankAccount.objects.bulk_create(accounts, batch_size=2000)
+    DisabilityAssessment.objects.bulk_create(assessments)
+    return people, employers
+
+
+RATES = {
+    "pension": Decimal("0.10"),
+    "health": Decimal("0.05"),
+    "maternity": Decimal("0.005"),
+    "unemployment": Decimal("0.01"),
+    "work_injury": Decimal("0.005"),
+}
+CENT = Decimal("0.01")
+
+
+def _career_rows(person, career, employers, rng, *, open_ended):
+    """Monthly contributions over the career, split into one to three jobs."""
+    months = (career.end.year - career.start.year) * 12 + career.end.month - career.start.month + 1
+    jobs = min(months, rng.randint(1, 3))
+    cuts = sorted(rng.sample(range(1, months), jobs - 1)) if jobs > 1 else []
+    bounds = [0, *cuts, months]
+    entries, periods = [], []
+    for j in range(jobs):
+        employer = rng.choice(employers)
+        first = _month_add(career.start, bounds[j])
+        last = _month_add(career.start, bounds[j + 1] - 1)
+        # Earlier jobs paid somewhat less: from 85 % of the career wage up to all of it.
+        share = Decimal(85 + 15 * j // (jobs - 1)) / 100 if jobs > 1 else Decimal(1)
+        wage = max((career.wage * share).quantize(CENT), Decimal("1200.00"))
+        is_last = j == jobs - 1
+        end = None if (is_last and open_ended) else _month_add(last, 1) - dt.timedelta(days=1)
+        periods.append(
+            EmploymentPeriod(person=person, employer=employer, start=first, end=end, job_title=_job_title(rng))
+        )
+        for m in range(bounds[j], bounds[j + 1]):
+            entries.append(
+                ContributionEntry(
+                    person=person,
+                    employer=employer,
+                    period=_month_add(career.start, m),
+                    days=30,
+                    insurable_earnings=wage,
+                    **{k: (wage * r).quantize(CENT) for k, r in RATES.items()},
+                )
+            )
+    return entries, periods
+
+
+JOB_TITLES = ["clerk", "technician", "driver", "nurse", "accountant", "mechanic", "teacher", "cook", "welder", "sales assistant"]
+
+
+def _job_title(rng):
+    return rng.choice(JOB_TITLES)
+
+
+# --- Claims in every state, through the services ---------------------------------------------
+
+# (outcome, benefit, claimant profile). Each branch gets every scenario once; an outcome
+# names the state the claim is left in and how it got there.
+SCENARIOS = [
+    ("submitted", BenefitType.MARRIAGE, Profile.WORKER),
+    ("submitted", BenefitType.SICKNESS, Profile.WORKER),
+    ("submitted", BenefitType.MATERNITY, "female"),
+    ("submitted", BenefitType.OLD_AGE, Profile.ELDERLY),
+    ("submitted", BenefitType.FUNERAL, Profile.WORKER),
+    ("submitted", BenefitType.UNEMPLOYMENT, Profile.UNEMPLOYED),
+    ("submitted", BenefitType.DISABILITY, Profile.DISABLED),
+    ("in_review", BenefitType.SICKNESS, Profile.WORKER),
+    ("in_review", BenefitType.MARRIAGE, Profile.WORKER),
+    ("in_review", BenefitType.SURVIVORS, Profile.WORKER),
+    ("in_review", BenefitType.OLD_AGE, Profile.ELDERLY),
+    ("awaiting_info", BenefitType.MATERNITY, "female"),
+    ("awaiting_info", BenefitType.SICKNESS, Profile.WORKER),
+    ("info_received", BenefitType.MARRIAGE, Profile.WORKER),
+    ("recommended", BenefitType.MARRIAGE, Profile.WORKER),
+    ("recommended", BenefitType.SICKNESS, Profile.WORKER),
+    ("recommended", BenefitType.FUNERAL, Profile.WORKER),
+    ("decision_taken", BenefitType.SICKNESS, Profile.WORKER),
+    ("escalated", BenefitType.UNEMPLOYMENT, Profile.UNEMPLOYED),
+    ("in_payment", BenefitType.MARRIAGE, Profile.WORKER),
+    ("in_payment_escalated", BenefitType.OLD_AGE, Profile.ELDERLY),
+    ("closed", BenefitType.MARRIAGE, Profile.WORKER),
+    ("rejected", BenefitType.MARRIAGE, Profile.LOW),
+    ("appealed", BenefitType.SICKNESS, Profile.LOW),
+    ("withdrawn", BenefitType.SICKNESS, Profile.WORKER),
+]
+# Only in the first branch: the highest pension, above the region's limit.
+CENTRAL_SCENARIO = ("escalated", BenefitType.OLD_AGE, "top_earner")
+
+QUESTIONS = {
+    BenefitType.MATERNITY: "Please send the birth certificate of the child.",
+    BenefitType.SICKNESS: "Please send the medical certificate covering the whole period of sickness.",
+    BenefitType.MARRIAGE: "Please send the marriage certificate issued by the civil registry.",
+}
+
+
+@dataclass
+class BranchStaff:
+    operators: list
+    supervisor: object
+    manager: object
+    region_supervisor: object
+    central_supervisor: object
+    finance: object
+
+
+def _branch_staff(logins, org):
+    by_unit = {}
+    for login in logins:
+        by_unit.setdefault((login.unit.pk, login.role), []).append(login.user)
+    region_of = {b.pk: b.parent_id for b in org.branches}
+    staff = {}
+    for branch in org.branches:
+        region = region_of[branch.pk]
+        staff[branch.pk] = BranchStaff(
+            operators=by_unit[(branch.pk, Role.OPERATOR)],
+            supervisor=by_unit[(branch.pk, Role.SUPERVISOR)][0],
+            manager=by_unit[(branch.pk, Role.BRANCH_MANAGER)][0],
+            region_supervisor=by_unit[(region, Role.SUPERVISOR)][0],
+            central_supervisor=by_unit[(org.central.pk, Role.SUPERVISOR)][0],
+            finance=by_unit[(region, Role.FINANCE_OFFICER)][0],
+        )
+    return staff
+
+
+class _Pool:
+    """The people of one branch, handed out once each by profile."""
+
+    def __init__(self, people):
+        self.people = people
+        self.used = set()
+        self.deceased = [p for p, kind, _slot in people if kind == Profile.DECEASED]
+        self.next_deceased = 0
+
+    def take(self, wanted):
+        for person, kind, slot in self.people:
+            if person.pk in self.used:
+                continue
+            if wanted == "female":
+                fits = kind == Profile.WORKER and person.sex == "F"
+            elif wanted == "top_earner":
+                fits = kind == Profile.ELDERLY and slot == 0
+            elif wanted == Profile.WORKER:
+                # Men first, so that women remain for the maternity claims.
+                fits = kind == Profile.WORKER and (person.sex == "M" or self._no_men_left())
+            else:
+                fits = kind == wanted and not (kind == Profile.ELDERLY and slot == 0)
+            if fits:
+                self.used.add(person.pk)
+                return person
+        raise LookupError(f"no person left for {wanted}")
+
+    def _no_men_left(self):
+        return not any(
+            kind == Profile.WORKER and person.sex == "M" and person.pk not in self.used
+            for person, kind, _slot in self.people
+        )
+
+    def a_deceased(self):
+        person = self.deceased[self.next_deceased % len(self.deceased)]
+        self.next_deceased += 1
+        return person
+
+
+def _event_date(benefit, person, deceased, rng, today):
+    if benefit in (BenefitType.FUNERAL, BenefitType.SURVIVORS):
+        return deceased.death_date
+    if benefit == BenefitType.UNEMPLOYMENT:
+        return _month_add(today.replace(day=1), -1)
+    if benefit == BenefitType.DISABILITY:
+        found = person.disability_assessments.order_by("-decided_on").first()
+        return found.decided_on if found else today - dt.timedelta(days=30)
+    if benefit == BenefitType.OLD_AGE:
+        return today - dt.timedelta(days=rng.randint(10, 40))
+    return today - dt.timedelta(days=rng.randint(5, 60))
+
+
+def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
+    op = staff.operators[rng.randrange(len(staff.operators))]
+    counter = rng.random() < 0.3
+    claim = services.claim_file(
+        person=person,
+        benefit_type=benefit,
+        event_date=_event_date(benefit, person, deceased, rng, today),
+        actor=op if counter else None,
+        channel="counter" if counter else "portal",
+        deceased=deceased,
+        sick_days=rng.randint(7, 21) if benefit == BenefitType.SICKNESS else None,
+    )
+    cid = claim.pk
+    if outcome == "submitted":
+        return claim
+    if outcome == "withdrawn":
+        return services.claim_withdraw(case_id=cid, reason="The claimant no longer needs the benefit.")
+    services.task_take(case_id=cid, actor=op)
+    if outcome == "in_review":
+        return claim
+    if outcome in ("awaiting_info", "info_received"):
+        question = QUESTIONS.get(benefit, "Please send a copy of your identity document.")
+        services.claim_request_info(case_id=cid, actor=op, question=question)
+        services.case_comment_add(case_id=cid, actor=op, text="Information requested from the claimant.")
+        if outcome == "info_received":
+            services.claim_receive_info(case_id=cid, answer="The requested document is attached.")
+        return claim
+    if outcome in ("rejected", "appealed"):
+        services.claim_recommend(case_id=cid, actor=op, approve=False, note="The qualifying contribution period is not met.")
+        services.claim_decide(
+            case_id=cid, actor=staff.supervisor, approve=False, note="Not enough contribution days in the qualifying window."
+        )
+        if outcome == "appealed":
+            services.claim_appeal(case_id=cid, grounds="Contributions from a previous employer are missing from the record.")
+        return claim
+    services.claim_recommend(case_id=cid, actor=op, approve=True)
+    claim.refresh_from_db()
+    if outcome in ("recommended", "escalated"):
+        return claim
+    if outcome == "decision_taken":
+        services.task_take(case_id=cid, actor=staff.supervisor)
+        return claim
+    if claim.deciding_unit_id == claim.owning_unit_id:
+        decider = staff.manager if outcome == "in_payment" else staff.supervisor
+    elif claim.deciding_unit_id == claim.owning_unit.parent_id:
+        decider = staff.region_supervisor
+    else:
+        decider = staff.central_supervisor
+    services.claim_decide(case_id=cid, actor=decider, approve=True, note="Entitlement confirmed.")
+    if outcome == "closed":
+        services.claim_pay_due(case_id=cid, actor=staff.finance)
+    return claim
+
+
+def ensure_claims(org, people, logins, rng):
+    """Claims of every state in every branch. A scenario whose claimant already has a case is
+    not filed again, so a re-run adds nothing."""
+    today = timezone.localdate()
+    staff = _branch_staff(logins, org)
+    with_cases = set(Case.objects.filter(person__in=[p for p, _k, _s in people]).values_list("person_id", flat=True))
+    filed = 0
+    for index, branch in enumerate(org.branches):
+        pool = _Pool([row for row in people if row[0].branch_id == branch.pk])
+        scenarios = list(SCENARIOS) + ([CENTRAL_SCENARIO] if index == 0 else [])
+        for outcome, benefit, wanted in scenarios:
+            person = pool.take(wanted)
+            deceased = pool.a_deceased() if benefit in (BenefitType.FUNERAL, BenefitType.SURVIVORS) else None
+            scenario_rng = random.Random(f"{DEMO_SEED}:{person.ssn}")
+            if person.pk in with_cases:
+                continue
+            _run_scenario(outcome, benefit, person, deceased, staff[branch.pk], scenario_rng, today)
+            filed += 1
+    return filed
+
+
+@dataclass
+class DemoResult:
+    logins: list
+    persons: int
+    employers: int
+    claims_filed: int
+    checkpoint: object
+    claims_by_state: dict = field(default_factory=dict)
+
+
+def seed_demo():
+    """Build (or complete) the demo office. Returns the staff logins with their new passwords."""
+    from faker import Faker
+
+    faker = Faker("en_US")
+    faker.seed_instance(DEMO_SEED)
+    rng = random.Random(DEMO_SEED)
+    org = ensure_installation()
+    staff_faker = Faker("en_US")
+    staff_faker.seed_instance(DEMO_SEED + 1)
+    logins = ensure_staff(org, lambda: (staff_faker.first_name(), staff_faker.last_name()))
+    people, employers = ensure_people(org, faker, rng)
+    filed = ensure_claims(org, people, logins, rng)
+    checkpoint = create_checkpoint(settle=dt.timedelta(0))
+    states = {}
+    for state in BenefitClaim.objects.values_list("state", flat=True):
+        states[state] = states.get(state, 0) + 1
+    return DemoResult(
+        logins=logins,
+        persons=len(people),
+        employers=len(employers),
+        claims_filed=filed,
+        checkpoint=checkpoint,
+        claims_by_state=states,
+    )
+
+
+# --- Bulk synthetic claims (seed_scale) -------------------------------------------------------
+
+# Share of the synthetic claims left in each situation (they add up to 1).
+SCALE_MIX = [
+    ("submitted", 0.55),  # review task waiting in the branch queue
+    ("in_review", 0.18),  # review task assigned to an operator
+    ("awaiting_info", 0.05),  # review task assigned, claimant asked for information
+    ("recommended", 0.12),  # decision task waiting in the deciding unit's queue
+    ("withdrawn", 0.05),  # withdrawn by the claimant before review; task cancelled
+    ("rejected", 0.05),  # recommended for rejection and rejected
+]
+# benefit: (amount per instalment, instalments, reason, details, weight)
+SCALE_BENEFITS = {
+    BenefitType.SICKNESS: (Decimal("840.00"), 1, "14 sick days at 0.70 of the average daily wage.", {"sick_days": "14"}, 30),
+    BenefitType.MARRIAGE: (Decimal("1200.00"), 1, "1080 contribution days in the window (720 required).", {"days": "1080"}, 20),
+    BenefitType.MATERNITY: (Decimal("9600.00"), 1, "120 days of maternity benefit.", {"days": "120"}, 10),
+    BenefitType.UNEMPLOYMENT: (Decimal("1320.00"), 6, "6 monthly payments.", {"average_monthly_wage": "2400.00"}, 15),
+    BenefitType.OLD_AGE: (Decimal("1080.00"), 12, "30.00 insured years at an accrual of 0.015.", {"insured_years": "30.00"}, 15),
+    BenefitType.DISABILITY: (Decimal("720.00"), 12, "Disability of 60 %.", {"degree_percent": "60"}, 10),
+}
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+QUESTION = "Please send the certificate that supports your claim."
+REJECTION = "The qualifying contribution period is not met."
+WITHDRAWAL = "The claimant no longer needs the benefit."
+
+
+def synthetic_reference(case_id, year):
+    """A claim reference for a synthetic case. The services draw eight characters from an
+    alphabet without U; these start with U, so the two can never collide."""
+    body = []
+    n = case_id
+    for _ in range(7):
+        n, r = divmod(n, 32)
+        body.append(REFERENCE_ALPHABET[r])
+    if n:
+        raise ValueError("case id out of range for a reference")
+    return f"BC-{year}-U{''.join(reversed(body))}"
+
+
+# Column kinds, for encoding values per database. JSON values are given as JSON text.
+INT, STR, DT, DATE, DEC, JSON = "int", "str", "dt", "date", "dec", "json"
+
+
+@dataclass(frozen=True)
+class Table:
+    model: type
+    columns: tuple  # ((column, kind), ...)
+
+    @property
+    def name(self):
+        return self.model._meta.db_table
+
+    @property
+    def column_names(self):
+        return [c for c, _k in self.columns]
+
+    @property
+    def nullable(self):
+        fields = {f.column: f for f in self.model._meta.concrete_fields}
+        return [c for c, _k in self.columns if fields[c].null]
+
+
+PERSON_TABLE = Table(
+    Person,
+    (
+        ("id", INT), ("ssn", STR), ("first_name", STR), ("last_name", STR), ("birth_date", DATE), ("sex", STR),
+        ("death_date", DATE), ("email", STR), ("phone", STR), ("created_at", DT), ("branch_id", INT),
+    ),
+)
+CASE_TABLE = Table(
+    Case,
+    (
+        ("id", INT), ("reference", STR), ("case_type", STR), ("state", STR), ("due_date", DATE), ("created_at", DT),
+        ("updated_at", DT), ("audit_seq", INT), ("audit_hash", STR), ("employer_id", INT), ("owning_unit_id", INT),
+        ("person_id", INT), ("process_id", INT),
+    ),
+)
+CLAIM_TABLE = Table(
+    BenefitClaim,
+    (
+        ("case_ptr_id", INT), ("benefit_type", STR), ("channel", STR), ("event_date", DATE), ("sick_days", INT),
+        ("submitted_at", DT), ("assessment", JSON), ("info_request", STR), ("info_due_date", DATE),
+        ("recommended_amount", DEC), ("recommended_instalments", INT), ("recommendation", STR),
+        ("recommendation_note", STR), ("decided_at", DT), ("decision_note", STR), ("approved_amount", DEC),
+        ("deceased_id", INT), ("decided_by_id", INT), ("decided_on_behalf_of_id", INT), ("deciding_unit_id", INT),
+        ("previous_decider_id", INT), ("recommended_by_id", INT), ("recommended_on_behalf_of_id", INT),
+    ),
+)
+
+
+def _viewflow_tables():
+    from viewflow.workflow.models import Process, Task
+
+    process = Table(
+        Process, (("id", INT), ("flow_class", STR), ("status", STR), ("created", DT), ("finished", DT), ("data", JSON))
+    )
+    task = Table(
+        Task,
+        (
+            ("id", INT), ("process_id", INT), ("flow_task", STR), ("flow_task_type", STR), ("status", STR),
+            ("created", DT), ("assigned", DT), ("finished", DT), ("token", STR), ("owner_id", INT),
+            ("owner_permission", STR), ("owner_permission_content_type_id", INT), ("owner_permission_obj_pk", STR),
+            ("data", JSON),
+        ),
+    )
+    return process, task
+
+
+def _event_table():
+    from audit.models import AuditEvent
+
+    return Table(
+        AuditEvent,
+        (
+            ("occurred_at", DT), ("actor_id", INT), ("actor_label", STR), ("on_behalf_of_id", INT),
+            ("org_unit_id", INT), ("subject_type", STR), ("subject_id", STR), ("seq", INT), ("action", STR),
+            ("from_state", STR), ("to_state", STR), ("payload", JSON), ("request_id", STR), ("client_ip", STR),
+            ("prev_hash", STR), ("hash", STR),
+        ),
+    )
+
+
+EMPTY_JSON = "{}"
+
+
+def _dump_json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class BulkWriter:
+    """Inserts the rows of a Table with one statement per batch: COPY (CSV) on PostgreSQL, a
+    multi-row insert (executemany) on SQLite. Ids are reserved up front so that rows of a
+    batch can refer to each other.
+
+    ``encode`` is pure CPU work and ``load`` is database work, so a caller may run them on
+    different threads.
+    """
+
+    def __init__(self, vendor):
+        self.vendor = vendor
+
+    def reserve_ids(self, table, count, conn=connection):
+        if count == 0:
+            return []
+        with conn.cursor() as cursor:
+            if self.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table.name, count]
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # SQLite has one writer at a time: the caller's transaction holds the lock.
+            cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"')
+            start = cursor.fetchone()[0] + 1
+            return list(range(start, start + count))
+
+    def encode(self, table, rows):
+        """Rows ready for ``load``. JSON columns arrive as JSON text already."""
+        if self.vendor != "postgresql":
+            return [self._sqlite_row(row, table) for row in rows]
+        # CSV with every non-numeric value quoted: an unquoted empty field is NULL, a quoted
+        # one an empty string; FORCE_NULL turns the quoted "" that Python writes for None in
+        # the nullable columns back into NULL.
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
+        buffer.seek(0)
+        return buffer
+
+    def _sqlite_row(self, row, table):
+        ops = connection.ops
+        out = []
+        for value, (_c, kind) in zip(row, table.columns, strict=True):
+            if value is not None:
+                if kind == DT:
+                    value = ops.adapt_datetimefield_value(value)
+                elif kind == DATE:
+                    value = value.isoformat()
+                elif kind == DEC:
+                    value = str(value)
+            out.append(value)
+        return out
+
+    def load(self, table, encoded, conn=connection):
+        columns = ", ".join(f'"{c}"' for c in table.column_names)
+        with conn.cursor() as cursor:
+            if self.vendor == "postgresql":
+                options = "FORMAT csv"
+                if table.nullable:
+                    options += ", FORCE_NULL (" + ", ".join(f'"{c}"' for c in table.nullable) + ")"
+                cursor.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN WITH ({options})', encoded)
+            else:
+                marks = ", ".join(["%s"] * len(table.columns))
+                cursor.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', encoded)
+
+
+class _Loader:
+    """Loads encoded batches, each in one transaction. With ``threaded`` a thread with its own
+    database connection does it while the caller prepares the next batch (PostgreSQL); the
+    caller's error surfaces at the next ``submit`` or at ``close``."""
+
+    def __init__(self, writer, *, threaded, on_loaded):
+        self.writer = writer
+        self.on_loaded = on_loaded
+        self.error = None
+        self.thread = None
+        if threaded:
+            self.queue = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._run, name="seed-loader", daemon=True)
+            self.thread.start()
+
+    def _load(self, item, conn):
+        with transaction.atomic(using=conn.alias):
+            if self.writer.vendor == "postgresql":
+                with conn.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            for table, encoded in item["tables"]:
+                self.writer.load(table, encoded, conn)
+        self.on_loaded(item)
+
+    def _run(self):
+        from django.db import connections
+
+        conn = connections[connection.alias]  # this thread's own connection
+        try:
+            while True:
+                item = self.queue.get()
+                if item is None:
+                    return
+                if self.error is None:
+                    self._load(item, conn)
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
+            while self.queue.get() is not None:
+                pass
+        finally:
+            conn.close()
+
+    def submit(self, item):
+        if self.thread is None:
+            self._load(item, connection)
+            return
+        if self.error is not None:
+            raise self.error
+        self.queue.put(item)
+
+    def close(self):
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            if self.error is not None:
+                raise self.error
+
+
+@dataclass
+class ScaleStats:
+    persons: int = 0
+    cases: int = 0
+    tasks: int = 0
+    open_tasks: int = 0
+    assigned_tasks: int = 0
+    events: int = 0
+    seconds: float = 0.0
+    by_state: dict = field(default_factory=dict)
+
+    @property
+    def rate(self):
+        return self.cases / self.seconds if self.seconds else 0.0
+
+
+class _ScaleContext:
+    """What every batch needs, read once: branches, staff, queue keys, names."""
+
+    def __init__(self, seed):
+        from django.contrib.contenttypes.models import ContentType
+        from faker import Faker
+        from viewflow.workflow.fields import get_flow_ref, get_task_ref
+
+        from workflows.flows import BenefitClaimFlow
+
+        self.rng = random.Random(seed)
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.units = {u.pk: u for u in OrgUnit.objects.all()}
+        self.branches = sorted((u for u in self.units.values() if u.level == Level.BRANCH), key=lambda u: u.path)
+        if not self.branches:
+            raise LookupError("The organisation has no branches.")
+        on = self.today
+        assignments = (
+            RoleAssignment.objects.filter(valid_from__lte=on, user__is_active=True)
+            .exclude(valid_to__lt=on)
+            .select_related("user")
+            .order_by("id")
+        )
+        self.operators = {}
+        self.deciders = {}
+        decide_roles = set(roles_with(Power.DECIDE_CASE))
+        for a in assignments:
+            if a.role == Role.OPERATOR:
+                self.operators.setdefault(a.org_unit_id, []).append(a.user)
+            elif a.role in decide_roles:
+                self.deciders.setdefault(a.org_unit_id, []).append(a.user)
+        self.decide_roles = list(roles_with(Power.DECIDE_CASE))
+        self.unit_ct = ContentType.objects.get_for_model(OrgUnit).pk
+        self.flow_ref = get_flow_ref(BenefitClaimFlow)
+        self.review_ref = get_task_ref(BenefitClaimFlow.review)
+        self.decide_ref = get_task_ref(BenefitClaimFlow.decide)
+        self.review_perm = BenefitClaimFlow.QUEUE_PERMISSIONS["review"]
+        self.decide_perm = BenefitClaimFlow.QUEUE_PERMISSIONS["decide"]
+        self.sla_days = int(param(f"sla.{CaseType.BENEFIT_CLAIM}.days", self.today))
+        self.info_days = int(param("sla.information_request.days", self.today))
+        self._deciding = {}
+        # Each benefit's assessment, as a payload and as JSON text.
+        self.assessments = {b: (_assessment(b), _dump_json(_assessment(b))) for b in SCALE_BENEFITS}
+        faker = Faker("en_US")
+        faker.seed_instance(seed)
+        self.female_names = sorted({faker.first_name_female() for _ in range(400)})
+        self.male_names = sorted({faker.first_name_male() for _ in range(400)})
+        self.last_names = sorted({faker.last_name() for _ in range(1000)})
+        benefits = list(SCALE_BENEFITS)
+        self.benefits = benefits
+        self.benefit_weights = [SCALE_BENEFITS[b][4] for b in benefits]
+        self.states = [s for s, _w in SCALE_MIX]
+        self.state_weights = [w for _s, w in SCALE_MIX]
+        last = Person.objects.aggregate(m=Max("ssn"))["m"]
+        self.next_serial = max(200_000_000, int(last[:9]) + 1 if last else 0)
+
+    def deciding_unit(self, branch, total):
+        key = (branch.pk, total)
+        if key not in self._deciding:
+            self._deciding[key] = deciding_unit(branch, total, self.decide_roles, on=self.today)
+        return self._deciding[key]
+
+    def decider_for(self, unit):
+        """A user who decides at ``unit`` or above it, nearest first."""
+        current = unit
+        while current is not None:
+            users = self.deciders.get(current.pk)
+            if users:
+                return users[0]
+            current = self.units.get(current.parent_id)
+        return None
+
+
+class _Chain:
+    """The audit chain of one synthetic case, built event by event with build_event."""
+
+    __slots__ = ("case_id", "unit_id", "head", "rows")
+
+    def __init__(self, case_id, unit_id, rows):
+        self.case_id = case_id
+        self.unit_id = unit_id
+        self.head = ChainHead(0, GENESIS)
+        self.rows = rows
+
+    def add(self, action, at, *, actor=None, unit_id=None, from_state="", to_state="", payload=None):
+        event = build_event(
+            subject_type="case",
+            subject_id=self.case_id,
+            action=action,
+            head=self.head,
+            actor=actor,
+            org_unit_id=unit_id or self.unit_id,
+            from_state=from_state,
+            to_state=to_state,
+            payload=payload,
+            occurred_at=at,
+            request_id="",
+        )
+        self.head = ChainHead(event.seq, event.hash)
+        self.rows.append(
+            (
+                event.occurred_at, event.actor_id, event.actor_label, event.on_behalf_of_id, event.org_unit_id,
+                event.subject_type, event.subject_id, event.seq, event.action, event.from_state, event.to_state,
+                _dump_json(event.payload), event.request_id, event.client_ip, event.prev_hash, event.hash,
+            )
+        )
+
+
+def _assessment(benefit):
+    amount, instalments, reason, details, _w = SCALE_BENEFITS[benefit]
+    return {
+        "eligible": True,
+        "reason": reason,
+        "amount": str(amount),
+        "instalments": instalments,
+        "total": str(amount * instalments),
+        "details": dict(details),
+    }
+
+
+def _plan(ctx, count):
+    """Benefit, state and branch of each claim of a batch (states a branch's staff can reach)."""
+    rng = ctx.rng
+    plans = []
+    benefits = rng.choices(ctx.benefits, ctx.benefit_weights, k=count)
+    states = rng.choices(ctx.states, ctx.state_weights, k=count)
+    for n in range(count):
+        branch = ctx.branches[rng.randrange(len(ctx.branches))]
+        state = states[n]
+        if state not in ("submitted", "withdrawn") and not ctx.operators.get(branch.pk):
+            state = "submitted"
+        if state == "rejected" and ctx.decider_for(branch) is None:
+            state = "recommended"
+        plans.append((branch, benefits[n], state))
+    return plans
+
+
+def _later(rng, at, ceiling, max_hours):
+    return min(ceiling, at + dt.timedelta(seconds=rng.randint(60, int(max_hours * 3600))))
+
+
+def _scale_batch(ctx, writer, tables, count):
+    """Plan, number and write ``count`` claims with their people, processes, tasks and events."""
+    person_t, process_t, task_t, event_t = tables
+    rng = ctx.rng
+    plans = _plan(ctx, count)
+    decisions = sum(1 for _b, _k, s in plans if s in ("recommended", "rejected"))
+    person_ids = writer.reserve_ids(person_t, count)
+    case_ids = writer.reserve_ids(CASE_TABLE, count)
+    process_ids = writer.reserve_ids(process_t, count)
+    task_ids = iter(writer.reserve_ids(task_t, count + decisions))
+    persons, cases, claims, processes, tasks, events = [], [], [], [], [], []
+    by_state = {}
+    now = ctx.now
+    for n, (branch, benefit, state) in enumerate(plans):
+        serial = ctx.next_serial
+        ctx.next_serial += 1
+        female = benefit == BenefitType.MATERNITY or rng.random() < 0.5
+        first = rng.choice(ctx.female_names if female else ctx.male_names)
+        last = rng.choice(ctx.last_names)
+        age = rng.randint(65, 80) if benefit == BenefitType.OLD_AGE else rng.randint(20, 62)
+        birth = dt.date(ctx.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+        t0 = now - dt.timedelta(seconds=rng.randint(3600, 90 * 86400))
+        person_id, case_id, process_id = person_ids[n], case_ids[n], process_ids[n]
+        persons.append(
+            (
+                person_id, make_ssn(serial), first, last, birth, "F" if female else "M", None,
+                f"p{serial}@example.org", f"07{serial % 10**8:08d}", t0, branch.pk,
+            )
+        )
+        chain = _Chain(case_id, branch.pk, events)
+        event_date = (t0 - dt.timedelta(days=rng.randint(1, 60))).date()
+        assessment = ctx.assessments[benefit]
+        amount, instalments = SCALE_BENEFITS[benefit][0], SCALE_BENEFITS[benefit][1]
+        sick_days = 14 if benefit == BenefitType.SICKNESS else None
+        chain.add(
+            "benefit_claim.created", t0, to_state=ClaimState.DRAFT,
+            payload={"benefit": benefit, "channel": "portal", "event_date": event_date},
+        )
+        chain.add(
+            "benefit_claim.submit", t0, from_state=ClaimState.DRAFT, to_state=ClaimState.SUBMITTED, payload=assessment[0]
+        )
+        review_id = next(task_ids)
+        chain.add("task.created", t0, payload={"task": review_id, "node": "review", "queue": branch.code})
+        review = {"status": "NEW", "owner": None, "assigned": None, "finished": None}
+        claim = {
+            "info_request": "", "info_due_date": None, "recommended_amount": None, "recommendation": "",
+            "recommendation_note": "", "decided_at": None, "decision_note": "", "decided_by": None,
+            "deciding_unit": None, "recommended_by": None,
+        }
+        process_status, process_finished = "NEW", None
+        decide = None
+        at = t0
+        final = ClaimState.SUBMITTED
+        if state == "withdrawn":
+            at = _later(rng, at, now, 72)
+            chain.add(
+                "benefit_claim.withdraw", at, from_state=ClaimState.SUBMITTED, to_state=ClaimState.WITHDRAWN,
+                payload={"reason": WITHDRAWAL},
+            )
+            chain.add("task.cancelled", at, payload={"task": review_id, "node": "review", "reason": "withdrawn"})
+            review.update(status="CANCELED", finished=at)
+            process_status, process_finished, final = "DONE", at, ClaimState.WITHDRAWN
+        elif state != "submitted":
+            operators = ctx.operators[branch.pk]
+            op = operators[rng.randrange(len(operators))]
+            at = _later(rng, at, now, 96)
+            chain.add("task.assigned", at, actor=op, payload={"task": review_id, "node": "review", "owner": op.username})
+            chain.add("benefit_claim.start_review", at, actor=op, from_state=ClaimState.SUBMITTED, to_state=ClaimState.IN_REVIEW)
+            review.update(status="ASSIGNED", owner=op.pk, assigned=at)
+            final = ClaimState.IN_REVIEW
+            if state == "awaiting_info":
+                at = _later(rng, at, now, 48)
+                due = at.date() + dt.timedelta(days=ctx.info_days)
+                chain.add(
+                    "benefit_claim.request_info", at, actor=op, from_state=ClaimState.IN_REVIEW,
+                    to_state=ClaimState.AWAITING_INFO, payload={"question": QUESTION},
+                )
+                claim.update(info_request=QUESTION, info_due_date=due)
+                final = ClaimState.AWAITING_INFO
+            elif state in ("recommended", "rejected"):
+                approve = state == "recommended"
+                total = amount * instalments
+                unit = ctx.deciding_unit(branch, total) if approve else branch
+                at = _later(rng, at, now, 48)
+                chain.add(
+                    "task.completed", at, actor=op,
+                    payload={"task": review_id, "node": "review", "outcome": "approve" if approve else "reject"},
+                )
+                review.update(status="DONE", finished=at)
+                chain.add(
+                    "benefit_claim.recommend", at, actor=op, from_state=ClaimState.IN_REVIEW,
+                    to_state=ClaimState.RECOMMENDED,
+                    payload={
+                        "recommendation": "approve" if approve else "reject",
+                        "amount": amount if approve else None,
+                        "instalments": instalments if approve else 1,
+                        "total": total if approve else None,
+                        "deciding_unit": unit.code,
+                        "escalated": unit.pk != branch.pk,
+                        "note": "" if approve else REJECTION,
+                    },
+                )
+                decide_id = next(task_ids)
+                chain.add("task.created", at, payload={"task": decide_id, "node": "decide", "queue": unit.code})
+                decide = {
+                    "id": decide_id, "unit": unit, "created": at, "status": "NEW", "owner": None, "assigned": None,
+                    "finished": None,
+                }
+                claim.update(
+                    recommended_amount=amount if approve else None,
+                    recommendation="approve" if approve else "reject",
+                    recommendation_note="" if approve else REJECTION,
+                    recommended_by=op.pk,
+                    deciding_unit=unit.pk,
+                )
+                if not approve:
+                    instalments = 1
+                final = ClaimState.RECOMMENDED
+                if state == "rejected":
+                    decider = ctx.decider_for(unit)
+                    at = _later(rng, at, now, 48)
+                    chain.add(
+                        "task.completed", at, actor=decider, unit_id=unit.pk,
+                        payload={"task": decide_id, "node": "decide", "outcome": "rejected"},
+                    )
+                    chain.add(
+                        "benefit_claim.reject", at, actor=decider, unit_id=unit.pk, from_state=ClaimState.RECOMMENDED,
+                        to_state=ClaimState.REJECTED, payload={"note": REJECTION},
+                    )
+                    decide.update(status="DONE", owner=decider.pk, assigned=at, finished=at)
+                    claim.update(decided_at=at, decision_note=REJECTION, decided_by=decider.pk)
+                    final = ClaimState.REJECTED
+        processes.append((process_id, ctx.flow_ref, process_status, t0, process_finished, EMPTY_JSON))
+        tasks.append(
+            (
+                review_id, process_id, ctx.review_ref, "HUMAN", review["status"], t0, review["assigned"],
+                review["finished"], "start", review["owner"], ctx.review_perm, ctx.unit_ct, str(branch.pk), EMPTY_JSON,
+            )
+        )
+        if decide is not None:
+            tasks.append(
+                (
+                    decide["id"], process_id, ctx.decide_ref, "HUMAN", decide["status"], decide["created"],
+                    decide["assigned"], decide["finished"], "start", decide["owner"], ctx.decide_perm, ctx.unit_ct,
+                    str(decide["unit"].pk), EMPTY_JSON,
+                )
+            )
+        cases.append(
+            (
+                case_id, synthetic_reference(case_id, t0.year), CaseType.BENEFIT_CLAIM, final,
+                t0.date() + dt.timedelta(days=ctx.sla_days), t0, at, chain.head.seq, chain.head.hash, None, branch.pk,
+                person_id, process_id,
+            )
+        )
+        claims.append(
+            (
+                case_id, benefit, "portal", event_date, sick_days, t0, assessment[1], claim["info_request"],
+                claim["info_due_date"], claim["recommended_amount"], instalments, claim["recommendation"],
+                claim["recommendation_note"], claim["decided_at"], claim["decision_note"], None, None,
+                claim["decided_by"], None, claim["deciding_unit"], None, claim["recommended_by"], None,
+            )
+        )
+        by_state[final] = by_state.get(final, 0) + 1
+    return {
+        "tables": [
+            (table, writer.encode(table, rows))
+            for table, rows in (
+                (person_t, persons),
+                (process_t, processes),
+                (CASE_TABLE, cases),
+                (CLAIM_TABLE, claims),
+                (task_t, tasks),
+                (event_t, events),
+            )
+        ],
+        "persons": len(persons),
+        "cases": len(cases),
+        "tasks": len(tasks),
+        "open_tasks": sum(1 for t in tasks if t[4] in ("NEW", "ASSIGNED")),
+        "assigned_tasks": sum(1 for t in tasks if t[4] == "ASSIGNED"),
+        "events": len(events),
+        "by_state": by_state,
+    }
+
+
+def seed_scale(cases, *, batch=20_000, seed=1, checkpoint=True, threaded=None, progress=None):
+    """Write ``cases`` synthetic benefit claims in batches, each batch in one transaction.
+
+    Needs the org tree (it is created, with parameters and authority limits, when there is
+    none). Review tasks wait in branch queues; some are assigned to the branch's operators;
+    decision tasks wait in the queue of the unit whose authority limit covers the amount.
+    Every case gets its audit chain, and its row holds the chain's head.
+
+    On PostgreSQL a loader thread with its own connection copies one batch while the next
+    is prepared (``threaded``; the default there). Its batches commit on that connection.
+    """
+    if not OrgUnit.objects.filter(level=Level.BRANCH).exists():
+        ensure_installation()
+    else:
+        install_defaults()
+    started = time.monotonic()
+    ctx = _ScaleContext(seed)
+    process_t, task_t = _viewflow_tables()
+    tables = (PERSON_TABLE, process_t, task_t, _event_table())
+    writer = BulkWriter(connection.vendor)
+    if threaded is None:
+        threaded = writer.vendor == "postgresql"
+    stats = ScaleStats()
+    lock = threading.Lock()
+
+    def loaded(item):
+        with lock:
+            for key in ("persons", "cases", "tasks", "open_tasks", "assigned_tasks", "events"):
+                setattr(stats, key, getattr(stats, key) + item[key])
+            for state, count in item["by_state"].items():
+                stats.by_state[state] = stats.by_state.get(state, 0) + count
+            stats.seconds = time.monotonic() - started
+            if progress:
+                progress(stats)
+
+    loader = _Loader(writer, threaded=threaded, on_loaded=loaded)
+    try:
+        done = 0
+        while done < cases:
+            size = min(batch, cases - done)
+            if threaded:
+                loader.submit(_scale_batch(ctx, writer, tables, size))
+            else:
+                # Ids are reserved and rows written under the same transaction.
+                with transaction.atomic():
+                    loader.submit(_scale_batch(ctx, writer, tables, size))
+            done += size
+    finally:
+        loader.close()
+    if writer.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in (*tables, CASE_TABLE, CLAIM_TABLE):
+                cursor.execute(f'ANALYZE "{table.name}"')
+    if checkpoint:
+        create_checkpoint(settle=dt.timedelta(0))
+    stats.seconds = time.monotonic() - started
+    return stats
