@@ -920,6 +920,7 @@ class ScaleStats:
     assigned_tasks: int = 0
     events: int = 0
     seconds: float = 0.0
+    checkpoint_seconds: float = 0.0
     by_state: dict = field(default_factory=dict)
 
     @property
@@ -1069,8 +1070,163 @@ def _later(rng, at, ceiling, max_hours):
     return min(ceiling, at + dt.timedelta(seconds=rng.randint(60, int(max_hours * 3600))))
 
 
+class _Synthetic:
+    """One synthetic claim, moved step by step as the services in cases/services.py move a
+    claim: each step writes the same audit events and leaves the task rows as they would."""
+
+    def __init__(self, ctx, *, case_id, process_id, branch, benefit, t0, events, task_ids):
+        self.ctx = ctx
+        self.case_id = case_id
+        self.process_id = process_id
+        self.branch = branch
+        self.benefit = benefit
+        self.t0 = self.at = t0
+        self.task_ids = task_ids
+        self.chain = _Chain(case_id, branch.pk, events)
+        self.amount, self.instalments = SCALE_BENEFITS[benefit][0], SCALE_BENEFITS[benefit][1]
+        self.event_date = (t0 - dt.timedelta(days=ctx.rng.randint(1, 60))).date()
+        self.state = ClaimState.DRAFT
+        self.process_status, self.process_finished = "NEW", None
+        self.tasks = []  # [id, node ref, permission, unit, created, status, owner id, assigned, finished]
+        self.fields = {
+            "info_request": "", "info_due_date": None, "recommended_amount": None, "recommendation": "",
+            "recommendation_note": "", "decided_at": None, "decision_note": "", "decided_by": None,
+            "deciding_unit": None, "recommended_by": None,
+        }
+
+    def _move(self, name, to_state, *, actor=None, unit_id=None, payload=None):
+        self.chain.add(
+            f"{CaseType.BENEFIT_CLAIM}.{name}", self.at, actor=actor, unit_id=unit_id, from_state=self.state,
+            to_state=to_state, payload=payload,
+        )
+        self.state = to_state
+
+    def _task_event(self, action, task, *, actor=None, unit_id=None, **payload):
+        self.chain.add(action, self.at, actor=actor, unit_id=unit_id, payload={"task": task[0], "node": task[1], **payload})
+
+    def file(self):
+        """claim_file from the portal: created, submitted, review task in the branch queue."""
+        self.chain.add(
+            "benefit_claim.created", self.at, to_state=ClaimState.DRAFT,
+            payload={"benefit": self.benefit, "channel": "portal", "event_date": self.event_date},
+        )
+        self._move("submit", ClaimState.SUBMITTED, payload=self.ctx.assessments[self.benefit][0])
+        self._open_task("review", self.ctx.review_perm, self.branch)
+
+    def _open_task(self, node, permission, unit, actor=None):
+        task = [next(self.task_ids), node, permission, unit, self.at, "NEW", None, None, None]
+        self.tasks.append(task)
+        self._task_event("task.created", task, actor=actor, queue=unit.code)
+        return task
+
+    def withdraw(self):
+        """claim_withdraw by the claimant: the open task is cancelled and the process ends."""
+        self.at = _later(self.ctx.rng, self.at, self.ctx.now, 72)
+        self._move("withdraw", ClaimState.WITHDRAWN, payload={"reason": WITHDRAWAL})
+        task = self.tasks[-1]
+        self._task_event("task.cancelled", task, reason="withdrawn")
+        task[5], task[8] = "CANCELED", self.at
+        self.process_status, self.process_finished = "DONE", self.at
+
+    def take(self, operator):
+        """task_take: the operator takes the review task, which starts the review."""
+        self.at = _later(self.ctx.rng, self.at, self.ctx.now, 96)
+        task = self.tasks[-1]
+        self._task_event("task.assigned", task, actor=operator, owner=operator.username)
+        task[5], task[6], task[7] = "ASSIGNED", operator.pk, self.at
+        self._move("start_review", ClaimState.IN_REVIEW, actor=operator)
+
+    def request_info(self, operator):
+        self.at = _later(self.ctx.rng, self.at, self.ctx.now, 48)
+        self._move("request_info", ClaimState.AWAITING_INFO, actor=operator, payload={"question": QUESTION})
+        self.fields.update(info_request=QUESTION, info_due_date=self.at.date() + dt.timedelta(days=self.ctx.info_days))
+
+    def recommend(self, operator, *, approve):
+        """claim_recommend: the review task completes; the decision task goes to the unit whose
+        authority limit covers the total (approval) or stays in the branch (rejection)."""
+        total = self.amount * self.instalments if approve else None
+        unit = self.ctx.deciding_unit(self.branch, total) if approve else self.branch
+        if not approve:
+            self.instalments = 1
+        self.at = _later(self.ctx.rng, self.at, self.ctx.now, 48)
+        task = self.tasks[-1]
+        self._task_event("task.completed", task, actor=operator, outcome="approve" if approve else "reject")
+        task[5], task[8] = "DONE", self.at
+        note = "" if approve else REJECTION
+        self._move(
+            "recommend", ClaimState.RECOMMENDED, actor=operator,
+            payload={
+                "recommendation": "approve" if approve else "reject",
+                "amount": self.amount if approve else None,
+                "instalments": self.instalments,
+                "total": total,
+                "deciding_unit": unit.code,
+                "escalated": unit.pk != self.branch.pk,
+                "note": note,
+            },
+        )
+        self._open_task("decide", self.ctx.decide_perm, unit, actor=operator)
+        self.fields.update(
+            recommended_amount=self.amount if approve else None,
+            recommendation="approve" if approve else "reject",
+            recommendation_note=note,
+            recommended_by=operator.pk,
+            deciding_unit=unit.pk,
+        )
+
+    def reject(self, decider):
+        """claim_decide with approve=False, by someone deciding at the deciding unit."""
+        task = self.tasks[-1]
+        unit = task[3]
+        self.at = _later(self.ctx.rng, self.at, self.ctx.now, 48)
+        self._task_event("task.completed", task, actor=decider, unit_id=unit.pk, outcome="rejected")
+        task[5], task[6], task[7], task[8] = "DONE", decider.pk, self.at, self.at
+        self._move("reject", ClaimState.REJECTED, actor=decider, unit_id=unit.pk, payload={"note": REJECTION})
+        self.fields.update(decided_at=self.at, decision_note=REJECTION, decided_by=decider.pk)
+
+    def rows(self, person_id):
+        """(case row, claim row, process row, task rows)."""
+        ctx, f = self.ctx, self.fields
+        refs = {"review": ctx.review_ref, "decide": ctx.decide_ref}
+        case = (
+            self.case_id, synthetic_reference(self.case_id, self.t0.year), CaseType.BENEFIT_CLAIM, self.state,
+            self.t0.date() + dt.timedelta(days=ctx.sla_days), self.t0, self.at, self.chain.head.seq,
+            self.chain.head.hash, None, self.branch.pk, person_id, self.process_id,
+        )
+        claim = (
+            self.case_id, self.benefit, "portal", self.event_date, 14 if self.benefit == BenefitType.SICKNESS else None,
+            self.t0, ctx.assessments[self.benefit][1], f["info_request"], f["info_due_date"], f["recommended_amount"],
+            self.instalments, f["recommendation"], f["recommendation_note"], f["decided_at"], f["decision_note"], None,
+            None, f["decided_by"], None, f["deciding_unit"], None, f["recommended_by"], None,
+        )
+        process = (self.process_id, ctx.flow_ref, self.process_status, self.t0, self.process_finished, EMPTY_JSON)
+        tasks = [
+            (
+                task_id, self.process_id, refs[node], "HUMAN", status, created, assigned, finished, "start", owner,
+                permission, ctx.unit_ct, str(unit.pk), EMPTY_JSON,
+            )
+            for task_id, node, permission, unit, created, status, owner, assigned, finished in self.tasks
+        ]
+        return case, claim, process, tasks
+
+
+def _person_row(ctx, person_id, branch, benefit, t0):
+    rng = ctx.rng
+    serial = ctx.next_serial
+    ctx.next_serial += 1
+    female = benefit == BenefitType.MATERNITY or rng.random() < 0.5
+    first = rng.choice(ctx.female_names if female else ctx.male_names)
+    last = rng.choice(ctx.last_names)
+    age = rng.randint(65, 80) if benefit == BenefitType.OLD_AGE else rng.randint(20, 62)
+    birth = dt.date(ctx.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    return (
+        person_id, make_ssn(serial), first, last, birth, "F" if female else "M", None, f"p{serial}@example.org",
+        f"07{serial % 10**8:08d}", t0, branch.pk,
+    )
+
+
 def _scale_batch(ctx, writer, tables, count):
-    """Plan, number and write ``count`` claims with their people, processes, tasks and events."""
+    """Plan, number and encode ``count`` claims with their people, processes, tasks and events."""
     person_t, process_t, task_t, event_t = tables
     rng = ctx.rng
     plans = _plan(ctx, count)
@@ -1081,157 +1237,32 @@ def _scale_batch(ctx, writer, tables, count):
     task_ids = iter(writer.reserve_ids(task_t, count + decisions))
     persons, cases, claims, processes, tasks, events = [], [], [], [], [], []
     by_state = {}
-    now = ctx.now
     for n, (branch, benefit, state) in enumerate(plans):
-        serial = ctx.next_serial
-        ctx.next_serial += 1
-        female = benefit == BenefitType.MATERNITY or rng.random() < 0.5
-        first = rng.choice(ctx.female_names if female else ctx.male_names)
-        last = rng.choice(ctx.last_names)
-        age = rng.randint(65, 80) if benefit == BenefitType.OLD_AGE else rng.randint(20, 62)
-        birth = dt.date(ctx.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-        t0 = now - dt.timedelta(seconds=rng.randint(3600, 90 * 86400))
-        person_id, case_id, process_id = person_ids[n], case_ids[n], process_ids[n]
-        persons.append(
-            (
-                person_id, make_ssn(serial), first, last, birth, "F" if female else "M", None,
-                f"p{serial}@example.org", f"07{serial % 10**8:08d}", t0, branch.pk,
-            )
+        t0 = ctx.now - dt.timedelta(seconds=rng.randint(3600, 90 * 86400))
+        persons.append(_person_row(ctx, person_ids[n], branch, benefit, t0))
+        claim = _Synthetic(
+            ctx, case_id=case_ids[n], process_id=process_ids[n], branch=branch, benefit=benefit, t0=t0, events=events,
+            task_ids=task_ids,
         )
-        chain = _Chain(case_id, branch.pk, events)
-        event_date = (t0 - dt.timedelta(days=rng.randint(1, 60))).date()
-        assessment = ctx.assessments[benefit]
-        amount, instalments = SCALE_BENEFITS[benefit][0], SCALE_BENEFITS[benefit][1]
-        sick_days = 14 if benefit == BenefitType.SICKNESS else None
-        chain.add(
-            "benefit_claim.created", t0, to_state=ClaimState.DRAFT,
-            payload={"benefit": benefit, "channel": "portal", "event_date": event_date},
-        )
-        chain.add(
-            "benefit_claim.submit", t0, from_state=ClaimState.DRAFT, to_state=ClaimState.SUBMITTED, payload=assessment[0]
-        )
-        review_id = next(task_ids)
-        chain.add("task.created", t0, payload={"task": review_id, "node": "review", "queue": branch.code})
-        review = {"status": "NEW", "owner": None, "assigned": None, "finished": None}
-        claim = {
-            "info_request": "", "info_due_date": None, "recommended_amount": None, "recommendation": "",
-            "recommendation_note": "", "decided_at": None, "decision_note": "", "decided_by": None,
-            "deciding_unit": None, "recommended_by": None,
-        }
-        process_status, process_finished = "NEW", None
-        decide = None
-        at = t0
-        final = ClaimState.SUBMITTED
+        claim.file()
         if state == "withdrawn":
-            at = _later(rng, at, now, 72)
-            chain.add(
-                "benefit_claim.withdraw", at, from_state=ClaimState.SUBMITTED, to_state=ClaimState.WITHDRAWN,
-                payload={"reason": WITHDRAWAL},
-            )
-            chain.add("task.cancelled", at, payload={"task": review_id, "node": "review", "reason": "withdrawn"})
-            review.update(status="CANCELED", finished=at)
-            process_status, process_finished, final = "DONE", at, ClaimState.WITHDRAWN
+            claim.withdraw()
         elif state != "submitted":
             operators = ctx.operators[branch.pk]
-            op = operators[rng.randrange(len(operators))]
-            at = _later(rng, at, now, 96)
-            chain.add("task.assigned", at, actor=op, payload={"task": review_id, "node": "review", "owner": op.username})
-            chain.add("benefit_claim.start_review", at, actor=op, from_state=ClaimState.SUBMITTED, to_state=ClaimState.IN_REVIEW)
-            review.update(status="ASSIGNED", owner=op.pk, assigned=at)
-            final = ClaimState.IN_REVIEW
+            operator = operators[rng.randrange(len(operators))]
+            claim.take(operator)
             if state == "awaiting_info":
-                at = _later(rng, at, now, 48)
-                due = at.date() + dt.timedelta(days=ctx.info_days)
-                chain.add(
-                    "benefit_claim.request_info", at, actor=op, from_state=ClaimState.IN_REVIEW,
-                    to_state=ClaimState.AWAITING_INFO, payload={"question": QUESTION},
-                )
-                claim.update(info_request=QUESTION, info_due_date=due)
-                final = ClaimState.AWAITING_INFO
+                claim.request_info(operator)
             elif state in ("recommended", "rejected"):
-                approve = state == "recommended"
-                total = amount * instalments
-                unit = ctx.deciding_unit(branch, total) if approve else branch
-                at = _later(rng, at, now, 48)
-                chain.add(
-                    "task.completed", at, actor=op,
-                    payload={"task": review_id, "node": "review", "outcome": "approve" if approve else "reject"},
-                )
-                review.update(status="DONE", finished=at)
-                chain.add(
-                    "benefit_claim.recommend", at, actor=op, from_state=ClaimState.IN_REVIEW,
-                    to_state=ClaimState.RECOMMENDED,
-                    payload={
-                        "recommendation": "approve" if approve else "reject",
-                        "amount": amount if approve else None,
-                        "instalments": instalments if approve else 1,
-                        "total": total if approve else None,
-                        "deciding_unit": unit.code,
-                        "escalated": unit.pk != branch.pk,
-                        "note": "" if approve else REJECTION,
-                    },
-                )
-                decide_id = next(task_ids)
-                chain.add("task.created", at, payload={"task": decide_id, "node": "decide", "queue": unit.code})
-                decide = {
-                    "id": decide_id, "unit": unit, "created": at, "status": "NEW", "owner": None, "assigned": None,
-                    "finished": None,
-                }
-                claim.update(
-                    recommended_amount=amount if approve else None,
-                    recommendation="approve" if approve else "reject",
-                    recommendation_note="" if approve else REJECTION,
-                    recommended_by=op.pk,
-                    deciding_unit=unit.pk,
-                )
-                if not approve:
-                    instalments = 1
-                final = ClaimState.RECOMMENDED
+                claim.recommend(operator, approve=state == "recommended")
                 if state == "rejected":
-                    decider = ctx.decider_for(unit)
-                    at = _later(rng, at, now, 48)
-                    chain.add(
-                        "task.completed", at, actor=decider, unit_id=unit.pk,
-                        payload={"task": decide_id, "node": "decide", "outcome": "rejected"},
-                    )
-                    chain.add(
-                        "benefit_claim.reject", at, actor=decider, unit_id=unit.pk, from_state=ClaimState.RECOMMENDED,
-                        to_state=ClaimState.REJECTED, payload={"note": REJECTION},
-                    )
-                    decide.update(status="DONE", owner=decider.pk, assigned=at, finished=at)
-                    claim.update(decided_at=at, decision_note=REJECTION, decided_by=decider.pk)
-                    final = ClaimState.REJECTED
-        processes.append((process_id, ctx.flow_ref, process_status, t0, process_finished, EMPTY_JSON))
-        tasks.append(
-            (
-                review_id, process_id, ctx.review_ref, "HUMAN", review["status"], t0, review["assigned"],
-                review["finished"], "start", review["owner"], ctx.review_perm, ctx.unit_ct, str(branch.pk), EMPTY_JSON,
-            )
-        )
-        if decide is not None:
-            tasks.append(
-                (
-                    decide["id"], process_id, ctx.decide_ref, "HUMAN", decide["status"], decide["created"],
-                    decide["assigned"], decide["finished"], "start", decide["owner"], ctx.decide_perm, ctx.unit_ct,
-                    str(decide["unit"].pk), EMPTY_JSON,
-                )
-            )
-        cases.append(
-            (
-                case_id, synthetic_reference(case_id, t0.year), CaseType.BENEFIT_CLAIM, final,
-                t0.date() + dt.timedelta(days=ctx.sla_days), t0, at, chain.head.seq, chain.head.hash, None, branch.pk,
-                person_id, process_id,
-            )
-        )
-        claims.append(
-            (
-                case_id, benefit, "portal", event_date, sick_days, t0, assessment[1], claim["info_request"],
-                claim["info_due_date"], claim["recommended_amount"], instalments, claim["recommendation"],
-                claim["recommendation_note"], claim["decided_at"], claim["decision_note"], None, None,
-                claim["decided_by"], None, claim["deciding_unit"], None, claim["recommended_by"], None,
-            )
-        )
-        by_state[final] = by_state.get(final, 0) + 1
+                    claim.reject(ctx.decider_for(branch))
+        case_row, claim_row, process_row, task_rows = claim.rows(person_ids[n])
+        cases.append(case_row)
+        claims.append(claim_row)
+        processes.append(process_row)
+        tasks.extend(task_rows)
+        by_state[claim.state] = by_state.get(claim.state, 0) + 1
     return {
         "tables": [
             (table, writer.encode(table, rows))
@@ -1308,6 +1339,8 @@ def seed_scale(cases, *, batch=20_000, seed=1, checkpoint=True, threaded=None, p
             for table in (*tables, CASE_TABLE, CLAIM_TABLE):
                 cursor.execute(f'ANALYZE "{table.name}"')
     if checkpoint:
+        checkpoint_started = time.monotonic()
         create_checkpoint(settle=dt.timedelta(0))
+        stats.checkpoint_seconds = time.monotonic() - checkpoint_started
     stats.seconds = time.monotonic() - started
     return stats

@@ -152,3 +152,66 @@ def test_mix_and_benefits_are_well_formed():
     assert abs(sum(w for _s, w in SCALE_MIX) - 1) < 1e-9
     for amount, instalments, *_rest in SCALE_BENEFITS.values():
         assert isinstance(amount, Decimal) and instalments >= 1
+
+
+def chain_shape(case_id):
+    """What a chain says happened and where, without times, ids and hashes."""
+    shape = []
+    for action, from_state, to_state, payload, actor_id, unit_id in (
+        AuditEvent.objects.filter(subject_type="case", subject_id=str(case_id))
+        .order_by("seq")
+        .values_list("action", "from_state", "to_state", "payload", "actor_id", "org_unit_id")
+    ):
+        shape.append((action, from_state, to_state, tuple(sorted(payload)), actor_id is not None, unit_id))
+    return shape
+
+
+@pytest.mark.django_db
+def test_seeded_chains_are_the_ones_the_services_write(org, scale_team):
+    """For every situation seed_scale produces, a claim moved there through cases/services.py
+    has the same sequence of events, states, payload keys and kinds of actor."""
+    import datetime as dt
+
+    from tests.conftest import make_insured
+
+    operator = scale_team["operators"][org.north_a.pk][0]
+    supervisor = scale_team["supervisor_na"]
+
+    def filed():
+        person = make_insured(org.north_a)
+        return services.claim_file(person=person, benefit_type="marriage", event_date=dt.date(2024, 12, 1)).pk
+
+    through_services = {}
+    case = filed()
+    through_services[ClaimState.SUBMITTED] = case
+    case = filed()
+    services.claim_withdraw(case_id=case, reason="no longer needed")
+    through_services[ClaimState.WITHDRAWN] = case
+    case = filed()
+    services.task_take(case_id=case, actor=operator)
+    through_services[ClaimState.IN_REVIEW] = case
+    case = filed()
+    services.task_take(case_id=case, actor=operator)
+    services.claim_request_info(case_id=case, actor=operator, question="Which date?")
+    through_services[ClaimState.AWAITING_INFO] = case
+    case = filed()
+    services.task_take(case_id=case, actor=operator)
+    services.claim_recommend(case_id=case, actor=operator, approve=True)
+    through_services[ClaimState.RECOMMENDED] = case
+    case = filed()
+    services.task_take(case_id=case, actor=operator)
+    services.claim_recommend(case_id=case, actor=operator, approve=False, note="Too few days.")
+    services.claim_decide(case_id=case, actor=supervisor, approve=False, note="Too few days.")
+    through_services[ClaimState.REJECTED] = case
+
+    real = set(through_services.values())
+    seed_scale(150, batch=150, threaded=False, seed=11)
+    for state, service_case in through_services.items():
+        seeded = (
+            BenefitClaim.objects.filter(state=state, owning_unit=org.north_a)
+            .exclude(pk__in=real)
+            .exclude(deciding_unit__level=Level.REGION)
+            .first()
+        )
+        assert seeded is not None, state
+        assert chain_shape(seeded.pk) == chain_shape(service_case), state

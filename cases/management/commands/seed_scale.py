@@ -28,6 +28,7 @@ class Command(BaseCommand):
                 f"{stats.cases:>10,}/{total:,} cases  {stats.tasks:>10,} tasks  {stats.events:>11,} events  "
                 f"{stats.seconds:7.1f} s  {stats.rate:8,.0f} cases/s"
             )
+            self.stdout.flush()
 
         stats = seed_scale(
             total, batch=options["batch"], seed=options["seed"], checkpoint=not options["no_checkpoint"], progress=progress
@@ -37,5 +38,7 @@ class Command(BaseCommand):
             f"({stats.open_tasks:,} open, {stats.assigned_tasks:,} assigned), {stats.events:,} audit events "
             f"in {stats.seconds:.1f} s: {stats.rate:,.0f} cases/s"
         )
+        if stats.checkpoint_seconds:
+            self.stdout.write(f"  (of which {stats.checkpoint_seconds:.1f} s for the audit checkpoint over the new events)")
         for state, count in sorted(stats.by_state.items()):
             self.stdout.write(f"  {state:<14} {count:,}")
