@@ -9,6 +9,7 @@ import itertools
 import time
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -171,7 +172,13 @@ def create_checkpoint(*, now=None, settle=None, wait=None):
         if connection.vendor == "postgresql":
             # One checkpoint writer at a time.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHECKPOINT_LOCK])
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s), current_setting('transaction_isolation')", [_CHECKPOINT_LOCK]
+                )
+                isolation = cursor.fetchone()[1]
+            if isolation != "read committed":
+                # Waiting for writers is pointless if this transaction cannot see what they commit.
+                raise ImproperlyConfigured(f"create_checkpoint needs READ COMMITTED, not {isolation.upper()}")
         previous = AuditCheckpoint.objects.order_by("-id").first()
         start = previous.last_event_id if previous else 0
         settled = AuditEvent.objects.filter(id__gt=start, occurred_at__lte=now - settle)

@@ -7,6 +7,7 @@ from io import StringIO
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -172,6 +173,14 @@ class InFlightWriterTests(AuditTransactionTestCase):
         cp = create_checkpoint(settle=NO_SETTLE)
         self.assertEqual(cp.event_count, 3)
         self.assertTrue(verify_all().ok)
+
+    def test_checkpoint_refuses_a_snapshot_that_cannot_see_writers_commit(self):
+        record_event(subject_type="user", subject_id=1, action="created")
+        with self.assertRaises(ImproperlyConfigured), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            create_checkpoint(settle=NO_SETTLE)
+        self.assertIsNotNone(create_checkpoint(settle=NO_SETTLE))
 
     def test_two_runs_at_once_write_one_checkpoint(self):
         for n in range(3):
