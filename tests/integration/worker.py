@@ -1,6 +1,7 @@
 """A real Celery worker in a subprocess, on its own Redis database, writing e-mail to files."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -95,8 +96,9 @@ class CeleryWorker:
             if " ready." in self.log():
                 return self
             time.sleep(0.2)
+        log = self.log()
         self.stop()
-        raise AssertionError(f"the Celery worker was not ready within {READY_TIMEOUT}s:\n{self.log()}")
+        raise AssertionError(f"the Celery worker was not ready within {READY_TIMEOUT}s:\n{log}")
 
     def log(self, *, since_reset=False):
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -124,6 +126,7 @@ class CeleryWorker:
                 pass
         self.broker.flushdb()
         self.broker.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _signal(self, signum):
         try:
