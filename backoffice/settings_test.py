@@ -13,3 +13,6 @@ MEDIA_ROOT = os.environ.get("SOCIUS_MEDIA_ROOT") or tempfile.mkdtemp(prefix="soc
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
+# Tests run tasks in-process; the integration tests that start a real worker switch this off
+# for themselves (tests/integration/worker.py).
+CELERY_TASK_ALWAYS_EAGER = True
