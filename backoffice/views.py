@@ -25,6 +25,7 @@ from cases.models import BenefitClaim, CaseDocument, ClaimState
 from roles.errors import DomainError, NotAuthorized
 from roles.powers import Power
 from roles.selectors import authorize, grants_for
+from workflows.flows import BenefitClaimFlow
 
 from . import forms
 
@@ -70,6 +71,11 @@ ACTION_LABELS = {
     "document.added": gettext_lazy("Document added"),
 }
 
+# Internal row ids in event payloads that mean nothing to a reader.
+HIDDEN_DETAILS = {"task"}
+
+NODE_TITLES = {name: getattr(BenefitClaimFlow, name).task_title for name in BenefitClaimFlow.QUEUE_PERMISSIONS}
+
 DETAIL_LABELS = {
     "amount": gettext_lazy("amount"),
     "answer": gettext_lazy("answer"),
@@ -85,6 +91,7 @@ DETAIL_LABELS = {
     "note": gettext_lazy("note"),
     "outcome": gettext_lazy("outcome"),
     "owner": gettext_lazy("owner"),
+    "previous_owner_id": gettext_lazy("previous owner (user id)"),
     "question": gettext_lazy("question"),
     "queue": gettext_lazy("queue"),
     "reason": gettext_lazy("reason"),
@@ -135,6 +142,13 @@ def _claim_url(claim):
     return reverse("case_detail", kwargs={"reference": claim.reference})
 
 
+def _label_states(tasks):
+    """The case state of each task row as people read it (the FSM field has no choices)."""
+    for task in tasks:
+        task.state_label = STATE_LABELS.get(task.process.case.state, task.process.case.state)
+    return tasks
+
+
 def _user_label(user):
     if user is None:
         return ""
@@ -165,7 +179,11 @@ def _history_rows(claim):
                 "on_behalf_of": _user_label(event.on_behalf_of),
                 "from_state": STATE_LABELS.get(event.from_state, event.from_state),
                 "to_state": STATE_LABELS.get(event.to_state, event.to_state),
-                "details": [(DETAIL_LABELS.get(k, k.replace("_", " ")), _detail_value(v)) for k, v in payload.items()],
+                "details": [
+                    (DETAIL_LABELS.get(k, k.replace("_", " ")), NODE_TITLES.get(v, v) if k == "node" else _detail_value(v))
+                    for k, v in payload.items()
+                    if k not in HIDDEN_DETAILS
+                ],
             }
         )
     return rows
@@ -190,6 +208,7 @@ def inbox(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         page = selectors.inbox(request.user, limit=PAGE_SIZE)
+    _label_states(page.rows)
     return render(request, "backoffice/inbox.html", {"page": page, "section": "inbox"})
 
 
@@ -205,6 +224,7 @@ def queue(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         page = selectors.unit_queue(request.user, limit=PAGE_SIZE, grants=_grants(request), **filters)
+    _label_states(page.rows)
     params = request.GET.copy()
     params.pop("after", None)
     first_query = params.urlencode() if request.GET.get("after") else None
@@ -271,6 +291,7 @@ def _case_page(request, claim, bound=None, status=200):
     assessment = claim.assessment or {}
     context = {
         "claim": claim,
+        "state_label": STATE_LABELS.get(claim.state, claim.state),
         "task": task,
         "task_unit": task_unit,
         "owns_task": owns_task,

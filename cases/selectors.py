@@ -40,8 +40,10 @@ QUEUE_POWERS = {
 }
 
 # Up to this many (permission, unit) queues, the queue query reads each queue's first rows
-# straight off the partial index and merges them; above it, one branch per permission.
-MAX_QUEUE_BRANCHES = 48
+# straight off the partial index and merges them; above it (regional and central staff, whose
+# queues are a large share of all tasks), one branch per permission with the list of units,
+# which keeps the planning time down.
+MAX_QUEUE_BRANCHES = 16
 
 TASK_ROW_RELATED = (
     "process__case__person",
@@ -192,7 +194,8 @@ def unit_queue(
     ``owner_permission_obj_pk``; a user sees it where they hold the matching power
     (``QUEUE_POWERS``). Filters apply to the task's case. Newest first, keyset-paginated:
     ``after`` is the ``next_cursor`` of the previous page. Queries: the grants (2, unless
-    given), the units (1), the tasks (1).
+    given), the units (1), the tasks (1). The case filters are checked row by row while the
+    index is walked: a filter that few tasks of a large queue match reads far into it.
     """
     limit = _limit(limit)
     if grants is None:

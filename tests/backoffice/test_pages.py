@@ -69,6 +69,7 @@ def test_inbox_lists_the_users_tasks(client, team, insured):
     services.task_take(case_id=b.pk, actor=team["operator2"])
     body = login(client, team["operator"]).get(reverse("inbox")).content.decode()
     assert a.reference in body and b.reference not in body
+    assert '<span class="state state-in_review">In review</span>' in body
     assert "Review the claim" in body
 
 
@@ -77,6 +78,7 @@ def test_queue_lists_filters_and_pages(client, team, insured):
     login(client, team["operator"])
     body = client.get(reverse("queue")).content.decode()
     assert all(c.reference in body for c in claims)
+    assert body.count('<span class="state state-submitted">Submitted</span>') == 3
 
     filtered = client.get(reverse("queue"), {"benefit_type": "sickness"}).content.decode()
     assert not any(c.reference in filtered for c in claims) and "No open task matches" in filtered
@@ -180,6 +182,7 @@ def test_case_page_shows_the_claim_task_and_history(client, team, claim):
     response = login(client, team["operator"]).get(case_url(claim))
     assert response.status_code == 200
     body = text(response)
+    assert '<span class="state state-in_review">In review</span>' in body
     assert claim.person.full_name in body and claim.person.ssn in body
     assert "North A branch" in body and "Review the claim" in body and "op_na (you)" in body
     assert "1200.00" in body  # the assessment
