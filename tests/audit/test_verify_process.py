@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from audit.models import AuditEvent
+from backoffice.celery import app as celery_app
 from roles.models import Role
 from tests.conftest import build_org, staff
 from tests.support import AuditTransactionTestCase
@@ -22,6 +23,11 @@ class VerifyProcessTests(AuditTransactionTestCase):
     """Committed data (TransactionTestCase), so that another process can read it."""
 
     def setUp(self):
+        # The trail's approval sends its e-mail after commit: in-process here, never to a broker.
+        conf = celery_app.conf
+        eager = conf.task_always_eager
+        conf.task_always_eager = True
+        self.addCleanup(setattr, conf, "task_always_eager", eager)
         org = build_org()
         self.trail = build_trail(
             org,
