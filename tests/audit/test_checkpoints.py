@@ -46,7 +46,8 @@ def head_rows(cp):
 
 
 @pytest.mark.django_db
-def test_beat_task_is_idempotent_and_its_checkpoints_chain(org, team):
+def test_beat_task_is_idempotent_and_its_checkpoints_chain(org, team, settings):
+    assert audit_checkpoint.name in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert run_beat() is None  # everything was just written: nothing has settled yet
     assert not AuditCheckpoint.objects.exists()
 
