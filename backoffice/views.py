@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.services import SYSTEM_LABEL
 from cases import selectors, services
 from cases.models import BenefitClaim, CaseDocument, ClaimState
 from roles.errors import DomainError, NotAuthorized
@@ -175,7 +176,7 @@ def _history_rows(claim):
             {
                 "event": event,
                 "action": ACTION_LABELS.get(event.action, event.action),
-                "actor": _user_label(event.actor) or (event.actor_label if event.actor_label != "system" else _("system")),
+                "actor": _user_label(event.actor) or (event.actor_label if event.actor_label != SYSTEM_LABEL else _("system")),
                 "on_behalf_of": _user_label(event.on_behalf_of),
                 "from_state": STATE_LABELS.get(event.from_state, event.from_state),
                 "to_state": STATE_LABELS.get(event.to_state, event.to_state),

@@ -85,6 +85,13 @@ def test_queue_lists_filters_and_pages(client, team, insured):
     assert claims[0].reference in client.get(reverse("queue"), {"benefit_type": "marriage", "state": "submitted"}).content.decode()
 
 
+def test_an_unknown_filter_value_is_a_form_error(client, team, insured):
+    (claim,) = file_claims(insured, 1)
+    response = login(client, team["operator"]).get(reverse("queue"), {"state": "lost"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Select a valid choice" in body and claim.reference in body
+
+
 def test_queue_next_page_link_carries_the_filters(client, team, insured, monkeypatch):
     claims = file_claims(insured, 3)
     monkeypatch.setattr(views, "PAGE_SIZE", 2)

@@ -13,7 +13,7 @@ from cases.errors import InvalidInput
 from cases.models import BenefitType, ClaimState
 from roles.models import Role, RoleAssignment
 from roles.powers import Power
-from roles.selectors import unit_ids_where
+from roles.selectors import grants_for, unit_ids_where
 from roles.services import delegation_create
 
 from .conftest import file_claims, recommend
@@ -39,10 +39,10 @@ def test_visible_cases_follow_the_units_where_the_user_may_view(org, team, insur
     assert visible(team["auditor"]) == everyone
     nobody = get_user_model().objects.create_user("nobody", password="x")
     assert visible(nobody) == set()
-    for user in team.values():
-        assert set(selectors.cases_visible_to(user).values_list("owning_unit_id", flat=True)) <= unit_ids_where(
-            user, Power.VIEW_CASE
-        )
+    for user in [*team.values(), nobody]:
+        by_power, _units = selectors.unit_ids_by_power(grants_for(user), [Power.VIEW_CASE, Power.DECIDE_CASE])
+        assert by_power[Power.VIEW_CASE] == unit_ids_where(user, Power.VIEW_CASE)
+        assert by_power[Power.DECIDE_CASE] == unit_ids_where(user, Power.DECIDE_CASE)
 
 
 def test_queue_holds_unassigned_tasks_of_the_users_queues(org, team, insured, south_insured):
