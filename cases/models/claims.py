@@ -6,6 +6,7 @@ from registry.models import Person
 
 from .base import Case, DecisionFields
 
+
 class BenefitType(models.TextChoices):
     SICKNESS = "sickness", _("Sickness benefit")
     MATERNITY = "maternity", _("Maternity benefit")
