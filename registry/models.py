@@ -176,3 +176,77 @@ class CivilRegistryRecord(models.Model):
                 fields=["kind", "registration_number", "person_ssn"], name="civil_record_once"
             )
         ]
+
+
+class LedgerPosting(models.Model):
+    """Money on a contribution account other than the monthly assessment: payments received,
+    refunds paid out, late-payment penalties, waivers of penalties and other adjustments.
+    Amounts are positive; the kind gives the direction."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("payment received")
+        REFUND = "refund", _("refund paid")
+        PENALTY = "penalty", _("late-payment penalty")
+        WAIVER = "waiver", _("penalty waived")
+        ADJUSTMENT = "adjustment", _("adjustment")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="postings")
+    period = models.DateField(_("period (first day of the month)"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    value_date = models.DateField(_("value date"))
+    posted_at = models.DateTimeField(_("posted"))
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger posting")
+        verbose_name_plural = _("ledger postings")
+        indexes = [
+            models.Index(fields=["person", "period"], name="posting_person_period"),
+            models.Index(fields=["employer", "period"], name="posting_employer_period"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="posting_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(employer__isnull=False), name="posting_has_account"
+            ),
+        ]
+
+
+class PayeeDesignation(models.Model):
+    """While active, a beneficiary's benefit payments go to the representative's account."""
+
+    beneficiary = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="payee_designations")
+    representative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="represented")
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="+")
+    active_from = models.DateField(_("active from"))
+    active_to = models.DateField(_("active to"), null=True, blank=True)
+    suspended = models.BooleanField(_("suspended"), default=False)
+    case_reference = models.CharField(max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("representative payee designation")
+        verbose_name_plural = _("representative payee designations")
+        indexes = [models.Index(fields=["beneficiary", "active_from"], name="payee_beneficiary")]
+
+
+class Dependant(models.Model):
+    """A person supported by an insured person (eligibility from rules.dependants)."""
+
+    class Relationship(models.TextChoices):
+        CHILD = "child", _("child")
+        SPOUSE = "spouse", _("spouse")
+        FATHER = "father", _("father")
+        MOTHER = "mother", _("mother")
+
+    insured = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="dependants")
+    dependant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="supported_by")
+    relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dependant")
+        verbose_name_plural = _("dependants")

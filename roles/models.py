@@ -42,6 +42,7 @@ class OrgUnit(models.Model):
             ("work_cases", _("Work on cases of the unit")),
             ("decide_cases", _("Decide cases of the unit")),
             ("manage_staff", _("Manage staff of the unit")),
+            ("medical_cases", _("Sit on medical commissions of the unit")),
         ]
 
     def __str__(self):

@@ -55,6 +55,7 @@ POWER_PERMISSION = {
     Power.WORK_CASE: "roles.work_cases",
     Power.DECIDE_CASE: "roles.decide_cases",
     Power.MANAGE_STAFF: "roles.manage_staff",
+    Power.MEDICAL_DECISION: "roles.medical_cases",
 }
 
 

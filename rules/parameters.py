@@ -71,6 +71,23 @@ DEFAULTS = {
     "pension.schedule_months": ("12", "monthly instalments scheduled at a time for pensions"),
     "sla.benefit_claim.days": ("30", "days to decide a benefit claim"),
     "sla.information_request.days": ("15", "days the claimant has to answer a request for information"),
+    "sla.contribution_refund.days": ("30", "days to decide a contribution refund"),
+    "sla.grievance.days": ("20", "days to resolve a grievance (set again at triage by priority)"),
+    "sla.grievance.urgent.days": ("3", "days to resolve an urgent grievance"),
+    "sla.grievance.high.days": ("10", "days to resolve a high-priority grievance"),
+    "sla.grievance.normal.days": ("20", "days to resolve a normal grievance"),
+    "sla.grievance.low.days": ("30", "days to resolve a low-priority grievance"),
+    "sla.arrears_waiver.days": ("30", "days to decide an arrears waiver"),
+    "sla.medical_commission.days": ("45", "days to reach a medical commission decision"),
+    "sla.representative_payee.days": ("20", "days to decide a representative payee request"),
+    "grievance.reopen_days": ("30", "days after the resolution during which the claimant may reopen"),
+    "medical.appeal_days": ("30", "days after the decision during which it may be appealed"),
+    "contribution.due_day": ("15", "day of the next month by which a period's contributions are due"),
+    "penalty.daily_rate": ("0.0005", "late-payment penalty per day on the unpaid amount (0.05 %)"),
+    "dependant.father_min_age": ("60", "minimum age of a father to be a dependant"),
+    "dependant.mother_min_age": ("55", "minimum age of a mother to be a dependant"),
+    "dependant.husband_min_age": ("60", "a husband of an insured woman older than this may be a dependant"),
+    "dependant.child_max_age": ("18", "children younger than this may be dependants"),
 }
 DEFAULTS_FROM = dt.date(2000, 1, 1)
 

@@ -11,7 +11,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin
 from viewflow.workflow.models import Process
 
 from audit.chain import GENESIS
@@ -21,6 +21,11 @@ from roles.models import OrgUnit
 
 class CaseType(models.TextChoices):
     BENEFIT_CLAIM = "benefit_claim", _("Benefit claim")
+    CONTRIBUTION_REFUND = "contribution_refund", _("Contribution refund")
+    GRIEVANCE = "grievance", _("Grievance")
+    ARREARS_WAIVER = "arrears_waiver", _("Arrears waiver")
+    MEDICAL_COMMISSION = "medical_commission", _("Medical commission")
+    REPRESENTATIVE_PAYEE = "representative_payee", _("Representative payee")
 
 
 class Case(FSMModelMixin, models.Model):
@@ -34,6 +39,9 @@ class Case(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
     process = models.OneToOneField(Process, on_delete=models.PROTECT, null=True, blank=True, related_name="case")
+    # Set by the deadline job when the due date passed with the case still open.
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0, db_default=0)
     # Head of this case's audit chain, kept on the row that is locked anyway.
     audit_seq = models.PositiveIntegerField(default=0, editable=False)
     audit_hash = models.CharField(max_length=64, default=GENESIS, editable=False)
@@ -50,53 +58,19 @@ class Case(FSMModelMixin, models.Model):
     def __str__(self):
         return self.reference
 
+    @property
+    def detail(self):
+        """This case as its own type (BenefitClaim, Grievance...)."""
+        from . import CASE_MODELS
 
-class BenefitType(models.TextChoices):
-    SICKNESS = "sickness", _("Sickness benefit")
-    MATERNITY = "maternity", _("Maternity benefit")
-    DISABILITY = "disability", _("Disability pension")
-    OLD_AGE = "old_age", _("Old-age pension")
-    SURVIVORS = "survivors", _("Survivors' pension")
-    FUNERAL = "funeral", _("Funeral grant")
-    MARRIAGE = "marriage", _("Marriage grant")
-    UNEMPLOYMENT = "unemployment", _("Unemployment benefit")
+        model = CASE_MODELS[self.case_type]
+        return self if isinstance(self, model) else model.objects.get(pk=self.pk)
 
 
-class ClaimState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    IN_REVIEW = "in_review", _("In review")
-    AWAITING_INFO = "awaiting_info", _("Awaiting information")
-    RECOMMENDED = "recommended", _("Recommended")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    IN_PAYMENT = "in_payment", _("In payment")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+class DecisionFields(models.Model):
+    """Recommendation and decision under four eyes, shared by the case types that decide an amount."""
 
-
-class Channel(models.TextChoices):
-    PORTAL = "portal", _("e-services portal")
-    COUNTER = "counter", _("branch counter")
-    PROACTIVE = "proactive", _("proactive (civil registry)")
-
-
-S = ClaimState
-UNDECIDED = [S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_INFO, S.RECOMMENDED]
-
-
-class BenefitClaim(Case):
-    benefit_type = models.CharField(_("benefit"), max_length=20, choices=BenefitType.choices)
-    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.PORTAL)
-    event_date = models.DateField(_("date of the event"), help_text=_("marriage, death, birth, onset, retirement..."))
-    deceased = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    sick_days = models.PositiveSmallIntegerField(_("sick days"), null=True, blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    assessment = models.JSONField(_("assessment"), default=dict, blank=True)
-    info_request = models.TextField(_("information requested"), blank=True)
-    info_due_date = models.DateField(_("information due"), null=True, blank=True)
     recommended_amount = models.DecimalField(_("recommended amount"), max_digits=14, decimal_places=2, null=True)
-    recommended_instalments = models.PositiveSmallIntegerField(default=1)
     recommendation = models.CharField(_("recommendation"), max_length=10, blank=True)
     recommendation_note = models.TextField(_("recommendation note"), blank=True)
     recommended_by = models.ForeignKey(
@@ -122,89 +96,51 @@ class BenefitClaim(Case):
     )
 
     class Meta:
-        verbose_name = _("benefit claim")
-        verbose_name_plural = _("benefit claims")
+        abstract = True
 
-    # Transitions: bodies change fields of self only; the services are the guards.
-    @transition(field="state", source=S.DRAFT, target=S.SUBMITTED)
-    def submit(self, *, at, due_date):
-        self.submitted_at = at
-        self.due_date = due_date
-
-    @transition(field="state", source=S.SUBMITTED, target=S.IN_REVIEW)
-    def start_review(self):
-        pass
-
-    @transition(field="state", source=S.IN_REVIEW, target=S.AWAITING_INFO)
-    def request_info(self, *, question, due_date):
-        self.info_request = question
-        self.info_due_date = due_date
-
-    @transition(field="state", source=S.AWAITING_INFO, target=S.IN_REVIEW)
-    def receive_info(self):
-        self.info_due_date = None
-
-    @transition(field="state", source=S.IN_REVIEW, target=S.RECOMMENDED)
-    def recommend(self, *, recommendation, amount, instalments, note, by, on_behalf_of, deciding_unit):
+    def set_recommendation(self, *, recommendation, amount, note, by, on_behalf_of, deciding_unit):
         self.recommendation = recommendation
         self.recommended_amount = amount
-        self.recommended_instalments = instalments
         self.recommendation_note = note
         self.recommended_by = by
         self.recommended_on_behalf_of = on_behalf_of
         self.deciding_unit = deciding_unit
 
-    @transition(field="state", source=S.RECOMMENDED, target=S.IN_REVIEW)
-    def send_back(self):
+    def clear_recommendation(self):
         self.recommendation = ""
         self.recommended_amount = None
         self.recommended_by = None
         self.recommended_on_behalf_of = None
         self.deciding_unit = None
 
-    @transition(field="state", source=S.RECOMMENDED, target=S.APPROVED)
-    def approve(self, *, by, on_behalf_of, at, note):
+    def set_decision(self, *, by, on_behalf_of, at, note, approved):
         self.decided_by = by
         self.decided_on_behalf_of = on_behalf_of
         self.decided_at = at
         self.decision_note = note
-        self.approved_amount = self.recommended_amount
+        if approved:
+            self.approved_amount = self.recommended_amount
 
-    @transition(field="state", source=S.RECOMMENDED, target=S.REJECTED)
-    def reject(self, *, by, on_behalf_of, at, note):
-        self.decided_by = by
-        self.decided_on_behalf_of = on_behalf_of
-        self.decided_at = at
-        self.decision_note = note
-
-    @transition(field="state", source=S.REJECTED, target=S.IN_REVIEW)
-    def appeal(self, *, due_date):
+    def clear_decision(self):
         self.previous_decider = self.decided_by
         self.decided_by = None
         self.decided_on_behalf_of = None
         self.decided_at = None
-        self.recommendation = ""
-        self.recommended_amount = None
-        self.recommended_by = None
-        self.recommended_on_behalf_of = None
-        self.deciding_unit = None
-        self.due_date = due_date
 
-    @transition(field="state", source=S.APPROVED, target=S.IN_PAYMENT)
-    def start_payment(self):
-        pass
-
-    @transition(field="state", source=S.IN_PAYMENT, target=S.CLOSED)
-    def close(self):
-        pass
-
-    @transition(field="state", source=UNDECIDED, target=S.WITHDRAWN)
-    def withdraw(self):
-        pass
-
-    @property
-    def decision_amount(self):
-        return self.approved_amount if self.approved_amount is not None else self.recommended_amount
+    DECISION_FIELDS = [
+        "recommended_amount",
+        "recommendation",
+        "recommendation_note",
+        "recommended_by",
+        "recommended_on_behalf_of",
+        "deciding_unit",
+        "decided_by",
+        "decided_on_behalf_of",
+        "decided_at",
+        "decision_note",
+        "approved_amount",
+        "previous_decider",
+    ]
 
 
 def document_path(instance, filename):
@@ -256,6 +192,8 @@ class Notification(models.Model):
 
     key = models.CharField(max_length=120, unique=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True, db_default="")
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     subject = models.CharField(max_length=200)
@@ -269,3 +207,24 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+
+
+class StaffAlert(models.Model):
+    """Something a staff member must look at: overdue work in their subtree, an escalation."""
+
+    class Kind(models.TextChoices):
+        OVERDUE = "overdue", _("overdue")
+        ESCALATED = "escalated", _("escalated")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_alerts")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="staff_alerts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff alert")
+        verbose_name_plural = _("staff alerts")
+        constraints = [models.UniqueConstraint(fields=["user", "case", "kind", "created_at"], name="staff_alert_once")]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="staff_alert_inbox")]
