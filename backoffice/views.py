@@ -271,7 +271,7 @@ def _case_page(request, claim, bound=None, status=200):
         and claim.state == ClaimState.RECOMMENDED
         and _may(request, Power.DECIDE_CASE, claim.deciding_unit),
         "upload": _may(request, Power.WORK_CASE, claim.owning_unit),
-        "comment": _may(request, Power.VIEW_CASE, claim.owning_unit),
+        "comment": _may(request, Power.WORK_CASE, claim.owning_unit),
     }
     page_forms = {}
     if can["review"]:

@@ -59,9 +59,10 @@ from workflows import routing
 from workflows.flows import BenefitClaimFlow
 
 from . import eligibility
+from .engine import Step, new_reference
 from .errors import InvalidInput
 from .models import BenefitClaim, BenefitType, CaseType, Channel, ClaimState
-from .services import Step, _new_reference, _notify_after_commit
+from .notifications import notify_person
 
 COLUMNS = ("registration_number", "ssn", "marriage_date")
 BATCH_SIZE = 500
@@ -441,7 +442,7 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
     unit = person.branch
     with transaction.atomic():
         claim = BenefitClaim(
-            reference=_new_reference("BC"),
+            reference=new_reference("BC"),
             case_type=CaseType.BENEFIT_CLAIM,
             person=person,
             owning_unit=unit,
@@ -553,5 +554,5 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
             outcome_reason=reason,
             case_reference=claim.reference,
         )
-        _notify_after_commit(claim, "proactive_grant", step, subject=subject, body=body)
+        notify_person(claim, "proactive_grant", step, subject=subject, body=body)
         return claim, outcome, reason

@@ -42,6 +42,8 @@ UNDECIDED = [S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_INFO, S.RECOMMENDED]
 
 
 class BenefitClaim(DecisionFields, Case):
+    States = ClaimState
+    TAKE_STARTS = {S.SUBMITTED: "start_review"}
     OPEN_STATES = [S.SUBMITTED, S.IN_REVIEW, S.AWAITING_INFO, S.RECOMMENDED]
 
     benefit_type = models.CharField(_("benefit"), max_length=20, choices=BenefitType.choices)

@@ -34,6 +34,8 @@ G = GrievanceState
 
 
 class Grievance(Case):
+    States = GrievanceState
+    TAKE_STARTS = {}
     """A complaint about benefit processing, compliance or contribution records."""
 
     OPEN_STATES = [G.SUBMITTED, G.TRIAGED, G.INVESTIGATING, G.AWAITING_INFO]

@@ -28,6 +28,8 @@ M = MedicalState
 
 
 class MedicalCommission(Case):
+    States = MedicalState
+    TAKE_STARTS = {M.REQUESTED: "start_review"}
     """A medical commission on a person's degree of disability; its decision can be appealed once,
     to a second commission with different members."""
 

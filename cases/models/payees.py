@@ -24,6 +24,8 @@ P = PayeeState
 
 
 class RepresentativePayee(Case):
+    States = PayeeState
+    TAKE_STARTS = {P.SUBMITTED: "start_verification"}
     """Someone designated to receive and manage a beneficiary's benefits (``person`` is the beneficiary)."""
 
     OPEN_STATES = [P.SUBMITTED, P.VERIFYING, P.VERIFIED]

@@ -22,6 +22,8 @@ R = RefundState
 
 
 class ContributionRefund(DecisionFields, Case):
+    States = RefundState
+    TAKE_STARTS = {R.SUBMITTED: "start_review"}
     """A refund of overpaid or wrongly posted contributions (subject: a person or an employer)."""
 
     OPEN_STATES = [R.SUBMITTED, R.IN_REVIEW, R.AWAITING_INFO, R.RECOMMENDED, R.APPROVED]

@@ -20,6 +20,8 @@ W = WaiverState
 
 
 class ArrearsWaiver(DecisionFields, Case):
+    States = WaiverState
+    TAKE_STARTS = {W.SUBMITTED: "start_review"}
     """Removal of late-payment penalties, in whole or in part (subject: an employer or a person)."""
 
     OPEN_STATES = [W.SUBMITTED, W.IN_REVIEW, W.AWAITING_INFO, W.RECOMMENDED, W.APPROVED]

@@ -7,7 +7,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from audit.verify import verify_all
-from cases import services
+from cases import engine, services
 from cases.models import BenefitClaim, ClaimState
 from registry.models import PaymentSchedule
 from workflows import routing
@@ -205,14 +205,14 @@ def test_a_failing_audit_write_leaves_no_state_change(org, team, monkeypatch):
     """No state change without its event: when the event cannot be written, the transition is undone."""
     claim = file_claim(org.north_a)
     before = snapshot(claim.pk)
-    real_record_event = services.record_event
+    real_record_event = engine.record_event
 
     def refuse_review(**fields):
         if fields["action"] == "benefit_claim.start_review":
             raise Boom()
         return real_record_event(**fields)
 
-    monkeypatch.setattr("cases.services.record_event", refuse_review)
+    monkeypatch.setattr("cases.engine.record_event", refuse_review)
     with pytest.raises(Boom):
         services.task_take(case_id=claim.pk, actor=team["operator"])
     assert snapshot(claim.pk) == before

@@ -309,10 +309,20 @@ def test_a_blank_question_is_a_form_error(client, team, claim):
 
 
 def test_comments_are_added_and_shown(client, team, claim):
-    login(client, team["auditor"])
-    response = client.post(case_url(claim, "case_comment"), {"comment-text": "Checked by audit."}, follow=True)
+    login(client, team["operator"])
+    response = client.post(case_url(claim, "case_comment"), {"comment-text": "Checked the marriage record."}, follow=True)
     body = text(response)
-    assert "Your comment was added." in body and "Checked by audit." in body and "Comment added" in body
+    assert "Your comment was added." in body and "Checked the marriage record." in body and "Comment added" in body
+
+
+def test_auditors_read_but_do_not_comment(client, team, claim):
+    """Auditors see the case but change nothing on it, not even by a comment."""
+    login(client, team["auditor"])
+    page = client.get(case_url(claim, "case_detail"))
+    assert page.status_code == 200 and "Add comment" not in page.content.decode()
+    response = client.post(case_url(claim, "case_comment"), {"comment-text": "Checked by audit."})
+    assert response.status_code == 403
+    assert not claim.comments.exists()
 
 
 def test_documents_upload_and_guarded_download(client, team, claim):

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditEvent
-from cases import services
+from cases import engine, services
 from cases.errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
 from cases.models import BenefitClaim, BenefitType, CaseComment, CaseDocument, ClaimState, Notification
 from registry.models import BankAccount, Payment, PaymentSchedule
@@ -427,7 +427,7 @@ def test_documents_are_added_with_an_audit_event(claim, team):
     with pytest.raises(InvalidInput) as caught:
         services.case_document_add(case_id=claim.pk, actor=team["operator"], title="Nothing", uploaded_file=None)
     assert_invalid(caught, "file")
-    big = SimpleUploadedFile("big.pdf", b"x" * (services.MAX_DOCUMENT_BYTES + 1))
+    big = SimpleUploadedFile("big.pdf", b"x" * (engine.MAX_DOCUMENT_BYTES + 1))
     with pytest.raises(InvalidInput):
         services.case_document_add(case_id=claim.pk, actor=team["operator"], title="Big", uploaded_file=big)
     assert CaseDocument.objects.filter(case=claim).count() == 1

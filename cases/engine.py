@@ -1,0 +1,357 @@
+"""What every case service shares: the locked step, its audit events, tasks, and decisions
+under four eyes. The services of each case type (``cases/services.py`` for claims and the
+modules beside it) are built from these pieces, in the order DESIGN.md gives: lock, authority,
+transition check, transition, audit event, save, side effects after commit.
+"""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from audit.services import ChainHead, record_event
+from roles.models import OrgUnit
+from roles.powers import Power, roles_with
+from roles.selectors import authorize, deciding_unit
+from rules.parameters import param
+from workflows import routing
+
+from .errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
+from .locks import lock_case
+from .models import CASE_MODELS, Case, CaseComment, CaseDocument
+
+BASE_FIELDS = ["state", "updated_at", "audit_seq", "audit_hash", "overdue_since", "escalation_level"]
+
+# The power a user needs at a task's unit to take it, by the task's queue permission.
+PERMISSION_POWER = {
+    "roles.work_cases": Power.WORK_CASE,
+    "roles.decide_cases": Power.DECIDE_CASE,
+    "roles.medical_cases": Power.MEDICAL_DECISION,
+}
+
+
+def state_label(case):
+    """The state as people read it (the protected FSM field has no choices of its own)."""
+    model = CASE_MODELS.get(case.case_type)
+    labels = dict(model.States.choices) if model is not None else {}
+    return str(labels.get(case.state, case.state)).lower()
+
+
+@dataclass
+class Step:
+    """One service call on one locked case: who acts, on whose behalf, and its audit events."""
+
+    case: object
+    actor: object  # a User, or None for the system
+    on_behalf_of_id: int | None = None
+    unit_id: int | None = None
+
+    def audit(self, action, *, from_state="", to_state="", payload=None):
+        event = record_event(
+            subject_type="case",
+            subject_id=self.case.pk,
+            action=action,
+            head=ChainHead(self.case.audit_seq, self.case.audit_hash),
+            actor=self.actor,
+            on_behalf_of_id=self.on_behalf_of_id,
+            org_unit_id=self.unit_id or self.case.owning_unit_id,
+            from_state=from_state,
+            to_state=to_state,
+            payload=payload,
+        )
+        self.case.audit_seq = event.seq
+        self.case.audit_hash = event.hash
+        return event
+
+    def transition(self, name, *, payload=None, **kwargs):
+        method = getattr(self.case, name)
+        if not can_proceed(method):
+            raise CaseTransitionError(
+                _("%(action)s is not possible: the case is %(state)s.")
+                % {"action": name.replace("_", " ").capitalize(), "state": state_label(self.case)}
+            )
+        before = self.case.state
+        method(**kwargs)
+        return self.audit(f"{self.case.case_type}.{name}", from_state=before, to_state=self.case.state, payload=payload)
+
+    def save(self, *fields):
+        self.case.updated_at = timezone.now()
+        self.case.save(update_fields=[*BASE_FIELDS, *fields])
+
+
+def grant(user, power, unit, amount=None):
+    return authorize(user, power, unit=unit, amount=amount)
+
+
+def step_for(case, actor, grant=None, unit=None):
+    return Step(
+        case=case,
+        actor=actor,
+        on_behalf_of_id=grant.on_behalf_of_id if grant else None,
+        unit_id=(unit or case.owning_unit).pk,
+    )
+
+
+def user_by_id(user_id):
+    return get_user_model().objects.get(pk=user_id) if user_id else None
+
+
+def new_reference(prefix):
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return f"{prefix}-{timezone.now().year}-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def sla_due(key, start):
+    """``start`` plus the days of parameter ``sla.<key>.days`` in force on ``start``."""
+    return start + dt.timedelta(days=int(param(f"sla.{key}.days", start)))
+
+
+def parse_amount(amount, *, field="amount"):
+    try:
+        value = Decimal(str(amount).strip())
+        if not value.is_finite() or value.adjusted() >= 12:  # amount columns hold 12 digits before the point
+            raise InvalidOperation
+        value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(_("Enter an amount such as 1250.00."), field=field) from exc
+    if value <= 0:
+        raise InvalidInput(_("The amount must be positive."), field=field)
+    return value
+
+
+def required_text(value, message, field):
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, field=field)
+    return value
+
+
+# --- Locking ----------------------------------------------------------------------------------
+
+
+def lock_any(case_id, related=("owning_unit", "person")):
+    """Lock a case of any type and return it as its own type (two queries)."""
+    case = lock_case(Case, case_id)
+    model = CASE_MODELS[case.case_type]
+    if model is Case:
+        return case
+    return model.objects.select_related(*related).get(pk=case_id)
+
+
+# --- Creating and submitting --------------------------------------------------------------------
+
+
+def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WORK_CASE, audit_payload=None, **fields):
+    """Insert a new case of ``model`` in draft and write its first audit event.
+    A staff ``actor`` needs ``power`` at the owning unit; None is the portal or the system."""
+    authority = grant(actor, power, owning_unit) if actor is not None else None
+    now = timezone.now()
+    case = model(
+        reference=new_reference(prefix),
+        case_type=case_type,
+        owning_unit=owning_unit,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    case.save(force_insert=True)
+    step = step_for(case, actor, authority)
+    step.audit(f"{case_type}.created", to_state=case.state, payload=audit_payload or {})
+    return case, step, now
+
+
+def case_submit(step, flow_class, first_node, *, now, unit=None, payload=None, **transition_kwargs):
+    """Start the case's process, move it to its first state and open the first task in ``unit``'s queue."""
+    case = step.case
+    case.process = routing.process_start(flow_class, at=now)
+    step.transition("submit", payload=payload, **transition_kwargs)
+    routing.task_create(case, first_node, unit=unit or case.owning_unit, audit=step.audit, at=now)
+
+
+# --- Tasks -------------------------------------------------------------------------------------
+
+
+def open_task(case):
+    task = routing.open_task(case, lock=True)
+    if task is None:
+        raise CaseTransitionError(_("This case has no open task."))
+    return task
+
+
+def own_task(case, actor, *nodes):
+    """The open task, which must be at one of ``nodes`` and held by ``actor``."""
+    task = open_task(case)
+    if nodes and task.flow_task.name not in nodes:
+        raise CaseTransitionError(_("This case is not at this step."))
+    if task.owner_id != actor.pk:
+        raise Conflict(_("Take the task before working on it."))
+    return task
+
+
+def task_queue(case, task):
+    """(unit, power) of the queue holding ``task``."""
+    unit_id = int(task.owner_permission_obj_pk)
+    unit = None
+    for candidate in (case.owning_unit, getattr(case, "deciding_unit", None)):
+        if candidate is not None and candidate.pk == unit_id:
+            unit = candidate
+    if unit is None:
+        unit = OrgUnit.objects.get(pk=unit_id)
+    return unit, PERMISSION_POWER[task.owner_permission]
+
+
+def task_take(*, case_id, actor):
+    """Take the case's open task from the queue. Taking a case waiting in its first state starts
+    its work (the type's ``TAKE_STARTS``: e.g. a submitted claim goes into review)."""
+    with transaction.atomic():
+        case = lock_any(case_id)
+        task = open_task(case)
+        unit, power = task_queue(case, task)
+        authority = grant(actor, power, unit)
+        step = step_for(case, actor, authority, unit)
+        routing.task_assign(task, actor, audit=step.audit)
+        start = getattr(case, "TAKE_STARTS", {}).get(case.state)
+        if start:
+            step.transition(start)
+        step.save()
+        return task
+
+
+def task_release(*, case_id, actor):
+    """Give the task back to the queue: its owner may, or whoever may reassign there."""
+    with transaction.atomic():
+        case = lock_any(case_id)
+        task = open_task(case)
+        unit, power = task_queue(case, task)
+        authority = grant(actor, power if task.owner_id == actor.pk else Power.REASSIGN_TASK, unit)
+        step = step_for(case, actor, authority, unit)
+        routing.task_unassign(task, audit=step.audit)
+        step.save()
+        return task
+
+
+def task_reassign(*, case_id, actor, to_user):
+    """A supervisor gives the task to a member of the team that may do it."""
+    with transaction.atomic():
+        case = lock_any(case_id)
+        task = open_task(case)
+        unit, power = task_queue(case, task)
+        authority = grant(actor, Power.REASSIGN_TASK, unit)
+        try:
+            grant(to_user, power, unit)
+        except NotAuthorized as exc:
+            raise InvalidInput(_("%(user)s may not do this task here.") % {"user": to_user}, field="user") from exc
+        step = step_for(case, actor, authority, unit)
+        routing.task_reassign(task, to_user, audit=step.audit)
+        step.save()
+        return task
+
+
+def task_move(case, step, node, unit):
+    """Cancel the open task and open one of ``node`` in ``unit``'s queue (escalation, next step)."""
+    task = routing.open_task(case, lock=True)
+    if task is not None:
+        routing.task_cancel(task, audit=step.audit, reason="moved")
+    return routing.task_create(case, node, unit=unit, audit=step.audit)
+
+
+# --- Recommendation and decision under four eyes ---------------------------------------------------
+
+
+def deciding_unit_for(case, total):
+    """The nearest unit at or above the owning unit whose authority limit covers ``total``."""
+    return deciding_unit(case.owning_unit, total, roles_with(Power.DECIDE_CASE))
+
+
+def recommendation_fields(*, approve, amount, note, actor, authority, unit):
+    """Keyword arguments for ``DecisionFields.set_recommendation`` (through a @transition)."""
+    return {
+        "recommendation": "approve" if approve else "reject",
+        "amount": amount,
+        "note": note,
+        "by": actor,
+        "on_behalf_of": user_by_id(authority.on_behalf_of_id),
+        "deciding_unit": unit,
+    }
+
+
+def check_four_eyes(case, actor, authority):
+    """Whoever recommended (or decided before an appeal), or the person they acted for, cannot decide."""
+    prepared = {case.recommended_by_id, case.recommended_on_behalf_of_id, case.previous_decider_id} - {None}
+    acting = {actor.pk, authority.on_behalf_of_id} - {None}
+    if prepared & acting:
+        raise FourEyesViolation()
+
+
+def decision_authority(case, actor, *, approve, total, recommended_state="recommended"):
+    """The grant by which ``actor`` decides ``case``: the case must be recommended; approval needs an
+    authority limit covering ``total`` at the deciding unit; four eyes apply either way."""
+    if case.state != recommended_state:
+        raise CaseTransitionError(
+            _("The case cannot be decided: it is %(state)s.") % {"state": state_label(case)}
+        )
+    authority = grant(actor, Power.DECIDE_CASE, case.deciding_unit, amount=total if approve else None)
+    check_four_eyes(case, actor, authority)
+    return authority
+
+
+def decision_task(case, actor):
+    task = open_task(case)
+    if task.owner_id not in (None, actor.pk):
+        raise Conflict(_("This decision is assigned to someone else."))
+    return task
+
+
+def decision_fields(*, actor, authority, at, note):
+    return {"by": actor, "on_behalf_of": user_by_id(authority.on_behalf_of_id), "at": at, "note": note}
+
+
+# --- Comments and documents (every case type) -------------------------------------------------------
+
+
+def case_comment_add(*, case_id, actor, text):
+    text = required_text(text, _("The comment is empty."), "text")
+    with transaction.atomic():
+        case = lock_any(case_id)
+        authority = grant(actor, Power.WORK_CASE, case.owning_unit)
+        comment = CaseComment.objects.create(case=case, author=actor, text=text, created_at=timezone.now())
+        step = step_for(case, actor, authority)
+        step.audit("comment.added", payload={"comment": comment.pk, "text": text})
+        step.save()
+        return comment
+
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+def case_document_add(*, case_id, actor, title, uploaded_file):
+    """Attach a document. ``actor`` None: the person concerned, through the portal."""
+    if uploaded_file is None:
+        raise InvalidInput(_("Choose a file."), field="file")
+    title = (title or "").strip() or getattr(uploaded_file, "name", "")
+    if uploaded_file.size > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(_("The file is larger than 10 MB."), field="file")
+    with transaction.atomic():
+        case = lock_any(case_id)
+        authority = grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
+        content = uploaded_file.read()
+        uploaded_file.seek(0)
+        document = CaseDocument(
+            case=case,
+            title=title[:200],
+            sha256=CaseDocument.digest(content),
+            uploaded_by=actor,
+            uploaded_at=timezone.now(),
+        )
+        document.file.save(uploaded_file.name, uploaded_file, save=False)
+        document.save()
+        step = step_for(case, actor, authority)
+        step.audit("document.added", payload={"document": document.pk, "title": document.title, "sha256": document.sha256})
+        step.save()
+        return document
