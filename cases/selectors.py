@@ -21,9 +21,8 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from roles.models import Delegation, OrgUnit, RoleAssignment
-from roles.powers import POWER_PERMISSION, Power, roles_with
+from roles.powers import Power, roles_with
 from roles.selectors import grants_for
-from workflows.flows import BenefitClaimFlow
 
 from .errors import InvalidInput
 from .models import Case
@@ -34,9 +33,9 @@ MAX_LIMIT = 200
 
 # Queue permission of a task -> the power a user needs at the task's unit to take it.
 QUEUE_POWERS = {
-    permission: power
-    for power, permission in POWER_PERMISSION.items()
-    if permission in set(BenefitClaimFlow.QUEUE_PERMISSIONS.values())
+    "roles.work_cases": Power.WORK_CASE,
+    "roles.decide_cases": Power.DECIDE_CASE,
+    "roles.medical_cases": Power.MEDICAL_DECISION,
 }
 
 # Up to this many (permission, unit) queues, the queue query reads each queue's first rows
