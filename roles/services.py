@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -86,6 +87,8 @@ def role_grant(*, actor, user, role, unit, valid_from=None, valid_to=None):
     valid_from = valid_from or today()
     with transaction.atomic():
         _grant, rank = _staff_authority(actor, unit)
+        if actor is not None and actor.pk == user.pk and not actor.is_superuser:
+            raise NotAuthorized(_("You cannot grant a role to yourself; another administrator must."))
         if ROLE_RANK[role] > rank:
             raise NotAuthorized(_("You cannot grant a role above your own."))
         if valid_to is not None and valid_to < valid_from:
@@ -175,6 +178,40 @@ def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powe
             },
         )
         return delegation
+
+
+def delegation_revoke(*, actor, delegation):
+    """The delegator (or whoever manages staff at the unit) ends a delegation now."""
+    with transaction.atomic():
+        delegation = Delegation.objects.select_for_update().select_related("assignment__org_unit").get(pk=delegation.pk)
+        if delegation.assignment.user_id != actor.pk:
+            _staff_authority(actor, delegation.assignment.org_unit)
+        if delegation.revoked_at is not None:
+            raise InvalidInput(_("This delegation was already withdrawn."), field="delegation")
+        delegation.revoked_at = timezone.now()
+        delegation.save(update_fields=["revoked_at"])
+        _audit(
+            "user",
+            delegation.delegate_id,
+            "delegation.revoked",
+            actor=actor,
+            unit=delegation.assignment.org_unit,
+            payload={"delegation": delegation.pk, "role": delegation.assignment.role},
+        )
+        return delegation
+
+
+def object_permissions_refresh(*, on=None):
+    """Bring the guardian mirror up to date for users whose roles started or ended since yesterday
+    (a daily job: role dates take effect without anyone granting or revoking on that day)."""
+    on = on or today()
+    yesterday = on - dt.timedelta(days=1)
+    users = set(
+        RoleAssignment.objects.filter(valid_from__in=[yesterday, on]).values_list("user_id", flat=True)
+    ) | set(RoleAssignment.objects.filter(valid_to__in=[yesterday - dt.timedelta(days=1), yesterday]).values_list("user_id", flat=True))
+    for user in User.objects.filter(pk__in=users):
+        _sync_object_permissions(user)
+    return len(users)
 
 
 def authority_limit_set(*, actor, role, level, amount, valid_from):
