@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from audit.models import AuditEvent
@@ -29,7 +30,7 @@ def test_an_administrator_cannot_grant_a_role_to_themselves(org, make_staff):
 def test_a_withdrawn_delegation_gives_nothing_and_is_recorded(org, make_staff):
     supervisor = make_staff("sup_leave", Role.SUPERVISOR, org.north_a)
     cover = make_staff("cover", Role.OPERATOR, org.north_a)
-    today = dt.date.today()
+    today = timezone.localdate()
     delegation = delegation_create(
         actor=supervisor,
         assignment=supervisor.role_assignments.get(),
@@ -54,7 +55,7 @@ def test_a_withdrawn_delegation_gives_nothing_and_is_recorded(org, make_staff):
 
 def test_a_role_starting_later_reaches_the_guardian_mirror_on_its_first_day(org, monkeypatch):
     user = UserFactory(username="starter")
-    start = dt.date.today() + dt.timedelta(days=3)
+    start = timezone.localdate() + dt.timedelta(days=3)
     role_grant(actor=None, user=user, role=Role.SUPERVISOR, unit=org.north_a, valid_from=start)
     perms = UserObjectPermission.objects.filter(user=user)
     assert not perms.exists()
