@@ -46,6 +46,7 @@ MAX_QUEUE_BRANCHES = 16
 
 TASK_ROW_RELATED = (
     "process__case__person",
+    "process__case__employer",
     "process__case__owning_unit",
     "process__case__benefitclaim",
     "owner",
@@ -142,8 +143,10 @@ ORDER = ("-created", "-id")
 # --- Queue ----------------------------------------------------------------------------------------
 
 
-def _case_filters(benefit_type, state, due_before, due_after):
+def _case_filters(benefit_type, state, due_before, due_after, case_type=None):
     q = Q()
+    if case_type:
+        q &= Q(process__case__case_type=case_type)
     if benefit_type:
         q &= Q(process__case__benefitclaim__benefit_type=benefit_type)
     if state:
@@ -179,6 +182,7 @@ def _queue_branches(base, queues, limit):
 def unit_queue(
     user,
     *,
+    case_type=None,
     benefit_type=None,
     state=None,
     due_before=None,
@@ -193,8 +197,8 @@ def unit_queue(
     ``owner_permission_obj_pk``; a user sees it where they hold the matching power
     (``QUEUE_POWERS``). Filters apply to the task's case. Newest first, keyset-paginated:
     ``after`` is the ``next_cursor`` of the previous page. Queries: the grants (2, unless
-    given), the units (1), the tasks (1). The case filters are checked row by row while the
-    index is walked: a filter that few tasks of a large queue match reads far into it.
+    given), the units (1), the tasks (1). Without filters each queue's first rows come straight
+    off the partial index; with filters the query starts from the matching cases.
     """
     limit = _limit(limit)
     if grants is None:
@@ -203,14 +207,24 @@ def unit_queue(
     queues = {permission: ids_by_power[power] for permission, power in QUEUE_POWERS.items() if ids_by_power[power]}
     if not queues:
         return Page(rows=[])
-    base = Task.objects.filter(
-        _after(after),
-        _case_filters(benefit_type, state, due_before, due_after),
-        status=STATUS.NEW,
-        flow_task_type=HUMAN,
-    )
-    branches = _queue_branches(base, queues, limit + 1)
-    selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    filters = _case_filters(benefit_type, state, due_before, due_after, case_type)
+    base = Task.objects.filter(_after(after), status=STATUS.NEW, flow_task_type=HUMAN)
+    if filters:
+        # A filter may match few tasks of a large queue: let the database start from the cases
+        # (index on owning unit, state, due date) and reach their open task through the
+        # partial index on open tasks by process, instead of walking the queue's index.
+        in_queue = Q()
+        for permission, ids in queues.items():
+            in_queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=[str(pk) for pk in ids])
+        reachable = set().union(*queues.values())
+        selected = (
+            base.filter(in_queue, filters, process__case__owning_unit_id__in=reachable)
+            .order_by(*ORDER)
+            .values("pk")[: limit + 1]
+        )
+    else:
+        branches = _queue_branches(base, queues, limit + 1)
+        selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     rows = list(Task.objects.filter(pk__in=selected).select_related(*TASK_ROW_RELATED).order_by(*ORDER)[: limit + 1])
     for task in rows:
         task.queue_unit = units.get(_int_or_none(task.owner_permission_obj_pk))
