@@ -172,6 +172,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
     "payment-run": {"task": "cases.tasks.pay_due_claims_task", "schedule": 24 * 3600.0},
+    "deadlines": {"task": "cases.tasks.mark_overdue_task", "schedule": 24 * 3600.0},
     "object-permissions": {"task": "roles.tasks.refresh_object_permissions", "schedule": 24 * 3600.0},
 }
 AUDIT_HEAD_SOURCES = ["cases.audit_heads.case_heads"]  # chain heads that audit_verify compares

@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_reports
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="inbox"),
     path("queue/", views.queue, name="queue"),
+    path("overdue/", views_reports.overdue, name="overdue"),
+    path("report/", views_reports.report, name="case_report"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/take/", views.case_take, name="case_take"),
     path("cases/<str:reference>/release/", views.case_release, name="case_release"),

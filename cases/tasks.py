@@ -41,3 +41,12 @@ def pay_due_claims_task():
 
     paid, closed, refused = pay_due_claims()
     return {"paid": paid, "closed": closed, "refused": len(refused)}
+
+
+@shared_task
+def mark_overdue_task():
+    """Daily deadline job (beat): mark overdue cases, alert, escalate; close expired grievances.
+    Safe to run twice: a marked case is not marked again."""
+    from .deadlines import mark_overdue
+
+    return mark_overdue().as_dict()
