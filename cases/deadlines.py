@@ -53,6 +53,7 @@ from workflows import routing
 
 from . import engine
 from .errors import DomainError, InvalidInput
+from .grievances import grievance_close, grievance_escalate
 from .models import CASE_MODELS, Case, CaseType, Grievance, GrievanceState, StaffAlert
 from .selectors import Page, unit_ids_by_power
 
@@ -262,11 +263,9 @@ def _next_level(case, on):
     """The type's own escalation service (grievances), after this service saved its changes.
     Runs in a savepoint: a refusal (already at the top, say) leaves the mark and the alerts.
     Returns (the unit now holding the task or None, the refusal message or "")."""
-    from .grievances import grievance_escalate
-
     reason = _("Past its due date (%(due)s).") % {"due": case.due_date.isoformat()}
     try:
-        grievance_escalate(case_id=case.pk, actor=None, reason=reason)
+        grievance_escalate(case_id=case.pk, actor=None, reason=reason, on=on)
     except DomainError as exc:
         log.info("case %s not escalated: %s", case.pk, exc.message)
         return None, exc.message
@@ -341,11 +340,9 @@ def mark_overdue(*, on=None):
 
 
 def close_expired_grievances(on, run):
-    from .grievances import grievance_close
-
     for case_id in expired_resolved_grievance_ids(on):
         try:
-            grievance_close(case_id=case_id, actor=None)
+            grievance_close(case_id=case_id, actor=None, on=on)
         except DomainError as exc:
             run.refused.append((case_id, exc.message))
             continue
