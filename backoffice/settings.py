@@ -7,6 +7,8 @@ DATABASE_URL              e.g. postgres://socius@db/socius; default: SQLite in v
 CELERY_BROKER_URL         e.g. redis://127.0.0.1:6379/0; unset = tasks run eagerly in-process
 SOCIUS_EMAIL_BACKEND      Django e-mail backend path (default: console in development, SMTP otherwise)
 SOCIUS_EMAIL_FILE_PATH    folder for django.core.mail.backends.filebased.EmailBackend
+SOCIUS_SMS_BACKEND        SMS backend path (default: cases.sms.LoggingSmsBackend in development, none otherwise)
+SOCIUS_SMS_FILE_PATH      folder for cases.sms.FileSmsBackend
 """
 
 import os
@@ -161,13 +163,21 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-# A worker killed mid-task must not lose it: acknowledge only after the task ran,
-# and give the message back to the broker when the worker process dies.
+# A worker killed mid-task must not lose it: acknowledge only after the task ran (late
+# acknowledgement), and when the pool process running it dies (killed, out of memory) reject
+# the message so the broker delivers it again; late acknowledgement alone would acknowledge
+# it as failed. Every task is therefore written to be run twice safely.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Each worker process reserves one message at a time: messages queued behind a long task stay
+# in the broker for an idle worker instead of waiting, unacknowledged, in a busy worker's
+# buffer (where the visibility timeout below would run for them too).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Redis re-delivers an unacknowledged message after the visibility timeout; it must exceed
-# the longest countdown/ETA we ever schedule, or delayed tasks would run twice.
+# Redis re-delivers a message not acknowledged within the visibility timeout, even to a
+# second worker while the first still holds it. A task published with a countdown/ETA is
+# held unacknowledged until its time, so the timeout must exceed the longest countdown/ETA
+# we ever schedule (notification retries wait at most 1 hour: cases.tasks.RETRY_DELAYS) and
+# the longest task run, or delayed tasks would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
@@ -184,6 +194,12 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("SOCIUS_FROM_EMAIL", "no-reply@socius.invalid")
 if os.environ.get("SOCIUS_EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = os.environ["SOCIUS_EMAIL_FILE_PATH"]
+# Notifications (cases/notifications.py): e-mail goes through EMAIL_BACKEND above, SMS through
+# this backend (a dotted path: cases/sms.py documents the interface a gateway adapter follows).
+# Development logs SMS instead of sending them; with no backend configured, SMS notifications
+# are recorded as skipped ("no SMS gateway configured") rather than pretending to be sent.
+SOCIUS_SMS_BACKEND = os.environ.get("SOCIUS_SMS_BACKEND", "cases.sms.LoggingSmsBackend" if DEBUG else "")
+SOCIUS_SMS_FILE_PATH = os.environ.get("SOCIUS_SMS_FILE_PATH", "")  # folder of cases.sms.FileSmsBackend
 
 LOGGING = {
     "version": 1,

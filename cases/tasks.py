@@ -1,37 +1,22 @@
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.utils import timezone
 
-from .models import Notification
+from . import notifications
+
+# Waits between the attempts of a failed send (seconds): each is far below the broker's
+# visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS), or Redis would hand the delayed
+# message to a second worker before its time.
+RETRY_DELAYS = (30, 120, 600, 1800, 3600)
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+@shared_task(bind=True, max_retries=len(RETRY_DELAYS), default_retry_delay=RETRY_DELAYS[0])
 def send_notification(self, notification_id):
-    """Send one notification. Idempotent: a redelivered task finds it sent and stops."""
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().select_related("person").get(pk=notification_id)
-        if notification.status == Notification.Status.SENT:
-            return "already sent"
-        notification.attempts += 1
-        try:
-            EmailMessage(
-                subject=notification.subject,
-                body=notification.body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[notification.person.email],
-                headers={"Message-ID": f"<{notification.key}@socius>"},
-            ).send()
-        except OSError as exc:
-            notification.outcome = str(exc)[:200]
-            notification.save(update_fields=["attempts", "outcome"])
-            raise self.retry(exc=exc) from exc
-        notification.status = Notification.Status.SENT
-        notification.sent_at = timezone.now()
-        notification.outcome = "delivered to the mail backend"
-        notification.save(update_fields=["status", "sent_at", "attempts", "outcome"])
-        return "sent"
+    """Send one e-mail or SMS notification. Safe to run again at any point: see
+    cases/notifications.py for what is guaranteed per backend."""
+    final = self.request.retries >= self.max_retries
+    try:
+        return notifications.deliver(notification_id, final=final)
+    except notifications.DeliveryError as exc:
+        raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
 
 
 @shared_task
