@@ -3,8 +3,9 @@ import datetime as dt
 from django.db.models import Q, Sum
 
 from rules.benefits import ContributionRecord
+from rules.dependants import WHOLLY_DISABLED_PERCENT
 
-from .models import BankAccount, ContributionEntry, DisabilityAssessment
+from .models import BankAccount, ContributionEntry, DisabilityAssessment, PayeeDesignation
 
 
 def contribution_record(person, start=None, end=None):
@@ -39,3 +40,28 @@ def latest_disability_degree(person, on):
         .first()
     )
     return found
+
+
+def is_wholly_disabled(person, on):
+    """Whether the medical commission decision in force on ``on`` declares ``person`` wholly disabled."""
+    degree = latest_disability_degree(person, on)
+    return degree is not None and degree >= WHOLLY_DISABLED_PERCENT
+
+
+def payee_designation_in_force(beneficiary, on):
+    """The representative payee designation through which ``beneficiary``'s benefits are paid on
+    ``on``: started, not ended, not suspended, to a verified account valid that day; else None."""
+    return (
+        PayeeDesignation.objects.filter(
+            beneficiary=beneficiary,
+            active_from__lte=on,
+            suspended=False,
+            bank_account__verified=True,
+            bank_account__valid_from__lte=on,
+        )
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=on))
+        .filter(Q(bank_account__valid_to__isnull=True) | Q(bank_account__valid_to__gte=on))
+        .select_related("bank_account")
+        .order_by("-active_from", "-id")
+        .first()
+    )
