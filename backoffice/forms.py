@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import BenefitType, ClaimState
+from cases.models import CASE_MODELS, BenefitType, CaseType
 
 APPROVE = "approve"
 REJECT = "reject"
@@ -14,11 +14,23 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+def state_choices():
+    """Every state of every case type once, in the order of the types (claims first)."""
+    labels = {}
+    for model in CASE_MODELS.values():
+        for value, label in model.States.choices:
+            labels.setdefault(value, label)
+    return list(labels.items())
+
+
 class QueueFilterForm(forms.Form):
+    case_type = forms.ChoiceField(
+        label=_("Case type"), required=False, choices=[("", _("All case types")), *CaseType.choices]
+    )
     benefit_type = forms.ChoiceField(
         label=_("Benefit"), required=False, choices=[("", _("All benefits")), *BenefitType.choices]
     )
-    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *ClaimState.choices])
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *state_choices()])
     due_after = forms.DateField(label=_("Due from"), required=False, widget=DateInput)
     due_before = forms.DateField(label=_("Due by"), required=False, widget=DateInput)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/<str:reference>/request-info/", views.case_request_info, name="case_request_info"),
     path("cases/<str:reference>/receive-info/", views.case_receive_info, name="case_receive_info"),
     path("cases/<str:reference>/decide/", views.case_decide, name="case_decide"),
+    path("cases/<str:reference>/act/<slug:action>/", views.case_action, name="case_action"),
     path("cases/<str:reference>/comments/", views.case_comment, name="case_comment"),
     path("cases/<str:reference>/documents/", views.case_document_upload, name="case_document_upload"),
     path(

@@ -1,13 +1,19 @@
-"""Staff pages: inbox, unit queue, case page and the actions on a case.
+"""Staff pages: inbox, unit queue, case page and the actions on a case, for every case type.
 
-Views hold no business rule: they read through ``cases.selectors``, act through
-``cases.services`` and show a service's refusal (a domain error) as a message or as the
-error of the form field it names. Buttons and forms appear only where ``roles`` says the
-user may act, but the service is the guard.
+Views hold no business rule: they read through ``cases.selectors``, act through the case
+services (``cases.services``, ``cases.engine`` and the modules of each case type) and show a
+service's refusal (a domain error) as a message or as the error of the form field it names.
+Forms appear only where ``roles`` says the user may act, but the service is the guard.
+
+The case page is the same for every type: facts every case has, its task, history, documents
+and comments, plus a details panel per type (``templates/backoffice/types/<case_type>.html``)
+and the type's actions (``ACTIONS``): each a small form whose view calls exactly one service.
 """
 
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -21,47 +27,49 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import selectors, services
-from cases.models import BenefitClaim, CaseDocument, ClaimState
+from cases import engine, selectors, services
+from cases.models import CASE_MODELS, CaseDocument, CaseType, ClaimState, GrievanceCategory, Priority
 from roles.errors import DomainError, NotAuthorized
 from roles.powers import Power
 from roles.selectors import authorize, grants_for
-from workflows.flows import BenefitClaimFlow
 
 from . import forms
 
-CLAIM_RELATED = (
-    "person",
-    "deceased",
-    "owning_unit",
+User = get_user_model()
+
+PAGE_SIZE = 50
+
+# Read with every case: what the common part of the page shows.
+CASE_RELATED = ("person", "employer", "owning_unit", "process")
+DECISION_RELATED = (
     "deciding_unit",
     "recommended_by",
     "recommended_on_behalf_of",
     "decided_by",
     "decided_on_behalf_of",
 )
+# ... and what each type's details panel shows, in the same query.
+TYPE_RELATED = {
+    CaseType.BENEFIT_CLAIM: ("deceased", *DECISION_RELATED),
+    CaseType.CONTRIBUTION_REFUND: ("bank_account", *DECISION_RELATED),
+    CaseType.ARREARS_WAIVER: DECISION_RELATED,
+    CaseType.GRIEVANCE: ("related_case",),
+    CaseType.MEDICAL_COMMISSION: ("related_claim",),
+    CaseType.REPRESENTATIVE_PAYEE: (
+        "representative",
+        "representative_account",
+        "verified_by",
+        "approved_by",
+        "approved_on_behalf_of",
+    ),
+}
 
-User = get_user_model()
+TYPE_LABELS = dict(CaseType.choices)
 
-PAGE_SIZE = 50
-
-STATE_LABELS = dict(ClaimState.choices)
-
+# Events of one type: "<case type>.<what>". Full names first, then what happened, whatever the type.
 ACTION_LABELS = {
     "benefit_claim.created": gettext_lazy("Claim created"),
     "benefit_claim.submit": gettext_lazy("Claim submitted"),
-    "benefit_claim.start_review": gettext_lazy("Review started"),
-    "benefit_claim.request_info": gettext_lazy("Information requested"),
-    "benefit_claim.receive_info": gettext_lazy("Information received"),
-    "benefit_claim.recommend": gettext_lazy("Recommended"),
-    "benefit_claim.send_back": gettext_lazy("Sent back for review"),
-    "benefit_claim.approve": gettext_lazy("Approved"),
-    "benefit_claim.reject": gettext_lazy("Rejected"),
-    "benefit_claim.appeal": gettext_lazy("Appealed"),
-    "benefit_claim.start_payment": gettext_lazy("Payment scheduled"),
-    "benefit_claim.paid": gettext_lazy("Payment made"),
-    "benefit_claim.close": gettext_lazy("Closed"),
-    "benefit_claim.withdraw": gettext_lazy("Withdrawn"),
     "task.created": gettext_lazy("Task opened"),
     "task.assigned": gettext_lazy("Task taken"),
     "task.unassigned": gettext_lazy("Task released"),
@@ -71,36 +79,97 @@ ACTION_LABELS = {
     "comment.added": gettext_lazy("Comment added"),
     "document.added": gettext_lazy("Document added"),
 }
+CASE_EVENT_LABELS = {
+    "created": gettext_lazy("Case created"),
+    "submit": gettext_lazy("Submitted"),
+    "start_review": gettext_lazy("Review started"),
+    "request_info": gettext_lazy("Information requested"),
+    "receive_info": gettext_lazy("Information received"),
+    "recommend": gettext_lazy("Recommended"),
+    "send_back": gettext_lazy("Sent back for review"),
+    "approve": gettext_lazy("Approved"),
+    "reject": gettext_lazy("Rejected"),
+    "appeal": gettext_lazy("Appealed"),
+    "start_payment": gettext_lazy("Payment scheduled"),
+    "paid": gettext_lazy("Payment made"),
+    "order_payment": gettext_lazy("Payment ordered"),
+    "apply": gettext_lazy("Applied to the ledger"),
+    "close": gettext_lazy("Closed"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "triage": gettext_lazy("Triaged"),
+    "investigate": gettext_lazy("Investigation started"),
+    "resolve": gettext_lazy("Resolved"),
+    "reopen": gettext_lazy("Reopened"),
+    "escalate": gettext_lazy("Escalated"),
+    "escalated": gettext_lazy("Escalated"),
+    "overdue": gettext_lazy("Overdue"),
+    "schedule": gettext_lazy("Session scheduled"),
+    "decide": gettext_lazy("Decided"),
+    "schedule_appeal": gettext_lazy("Appeal session scheduled"),
+    "decide_appeal": gettext_lazy("Appeal decided"),
+    "finalise": gettext_lazy("Decision final"),
+    "start_verification": gettext_lazy("Verification started"),
+    "verify": gettext_lazy("Verified"),
+    "activate": gettext_lazy("Activated"),
+    "suspend": gettext_lazy("Suspended"),
+    "resume": gettext_lazy("Resumed"),
+    "revoke": gettext_lazy("Revoked"),
+}
 
 # Internal row ids in event payloads that mean nothing to a reader.
-HIDDEN_DETAILS = {"task"}
-
-NODE_TITLES = {name: getattr(BenefitClaimFlow, name).task_title for name in BenefitClaimFlow.QUEUE_PERMISSIONS}
+HIDDEN_DETAILS = {"task", "comment", "document", "schedule"}
 
 DETAIL_LABELS = {
+    "active_from": gettext_lazy("active from"),
     "amount": gettext_lazy("amount"),
     "answer": gettext_lazy("answer"),
     "benefit": gettext_lazy("benefit"),
+    "category": gettext_lazy("category"),
     "channel": gettext_lazy("channel"),
     "deciding_unit": gettext_lazy("deciding unit"),
+    "degree_percent": gettext_lazy("degree of disability (%)"),
+    "documents_ok": gettext_lazy("documents in order"),
+    "due_date": gettext_lazy("due date"),
     "eligible": gettext_lazy("eligible"),
     "escalated": gettext_lazy("escalated"),
     "event_date": gettext_lazy("date of the event"),
     "grounds": gettext_lazy("grounds"),
+    "identity_ok": gettext_lazy("identity checked"),
     "instalments": gettext_lazy("instalments"),
+    "location": gettext_lazy("location"),
+    "members": gettext_lazy("members"),
     "node": gettext_lazy("step"),
     "note": gettext_lazy("note"),
     "outcome": gettext_lazy("outcome"),
     "owner": gettext_lazy("owner"),
+    "permanent": gettext_lazy("permanent"),
     "previous_owner_id": gettext_lazy("previous owner (user id)"),
+    "priority": gettext_lazy("priority"),
     "question": gettext_lazy("question"),
     "queue": gettext_lazy("queue"),
     "reason": gettext_lazy("reason"),
     "recommendation": gettext_lazy("recommendation"),
+    "review_date": gettext_lazy("review date"),
+    "scheduled_for": gettext_lazy("scheduled for"),
     "text": gettext_lazy("text"),
     "title": gettext_lazy("title"),
     "total": gettext_lazy("total"),
 }
+# Coded values shown by their label.
+DETAIL_VALUES = {"category": dict(GrievanceCategory.choices), "priority": dict(Priority.choices)}
+
+
+def state_labels(case_type):
+    """{state: label} of a case type (the protected FSM field has no choices of its own)."""
+    model = CASE_MODELS.get(case_type)
+    return dict(model.States.choices) if model is not None and hasattr(model, "States") else {}
+
+
+def node_titles(case):
+    """{node name: task title} of the flow that routes ``case``."""
+    flow_class = case.process.flow_class if case.process_id else None
+    names = getattr(flow_class, "QUEUE_PERMISSIONS", {})
+    return {name: getattr(flow_class, name).task_title for name in names}
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
@@ -114,7 +183,7 @@ def _grants(request):
 
 
 def _may(request, power, unit):
-    if unit is None:
+    if unit is None or power is None:
         return False
     try:
         authorize(request.user, power, unit=unit, grants=_grants(request))
@@ -123,13 +192,21 @@ def _may(request, power, unit):
     return True
 
 
-def _visible_claim(request, reference):
-    """The claim ``reference`` if the user may see it; 404 otherwise (also for cases that exist)."""
+def _find_case(request, reference):
+    """(id, type) of the case ``reference`` if the user may see it; 404 otherwise (also for cases
+    that exist): ``cases_visible_to`` decides."""
     visible = selectors.cases_visible_to(request.user, grants=_grants(request))
-    try:
-        return BenefitClaim.objects.select_related(*CLAIM_RELATED).filter(case_ptr__in=visible).get(reference=reference)
-    except BenefitClaim.DoesNotExist:
+    found = visible.filter(reference=reference).values_list("pk", "case_type").first()
+    if found is None:
         raise Http404(_("No such case."))
+    return found
+
+
+def _visible_case(request, reference):
+    """The case ``reference`` as its own type, with what its page shows (two queries)."""
+    pk, case_type = _find_case(request, reference)
+    model = CASE_MODELS[case_type]
+    return model.objects.select_related(*CASE_RELATED, *TYPE_RELATED.get(case_type, ())).get(pk=pk)
 
 
 def _safe_next(request):
@@ -139,14 +216,28 @@ def _safe_next(request):
     return None
 
 
-def _claim_url(claim):
-    return reverse("case_detail", kwargs={"reference": claim.reference})
+def _case_url(reference):
+    return reverse("case_detail", kwargs={"reference": reference})
 
 
-def _label_states(tasks):
-    """The case state of each task row as people read it (the FSM field has no choices)."""
+def _subject(case):
+    if case.person_id:
+        return case.person.full_name
+    if case.employer_id:
+        return case.employer.name
+    return ""
+
+
+def _label_rows(tasks):
+    """What a task row shows of its case, whatever its type."""
     for task in tasks:
-        task.state_label = STATE_LABELS.get(task.process.case.state, task.process.case.state)
+        case = task.process.case
+        task.state_label = state_labels(case.case_type).get(case.state, case.state)
+        task.type_label = TYPE_LABELS.get(case.case_type, case.case_type)
+        task.subject = _subject(case)
+        task.type_detail = (
+            case.benefitclaim.get_benefit_type_display() if case.case_type == CaseType.BENEFIT_CLAIM else ""
+        )
     return tasks
 
 
@@ -168,20 +259,39 @@ def _detail_value(value):
     return str(value)
 
 
-def _history_rows(claim):
+def _event_label(action, case_type):
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    kind, _sep, what = action.partition(".")
+    if kind == case_type and what in CASE_EVENT_LABELS:
+        return CASE_EVENT_LABELS[what]
+    return (what or action).replace("_", " ").capitalize()
+
+
+def _detail(key, value, titles):
+    if key == "node":
+        return titles.get(value, value)
+    if key in DETAIL_VALUES and isinstance(value, str):
+        return DETAIL_VALUES[key].get(value, value)
+    return _detail_value(value)
+
+
+def _history_rows(case):
+    labels = state_labels(case.case_type)
+    titles = node_titles(case)
     rows = []
-    for event in selectors.case_history(claim):
+    for event in selectors.case_history(case):
         payload = event.payload if isinstance(event.payload, dict) else {"value": json.dumps(event.payload)}
         rows.append(
             {
                 "event": event,
-                "action": ACTION_LABELS.get(event.action, event.action),
+                "action": _event_label(event.action, case.case_type),
                 "actor": _user_label(event.actor) or (event.actor_label if event.actor_label != SYSTEM_LABEL else _("system")),
                 "on_behalf_of": _user_label(event.on_behalf_of),
-                "from_state": STATE_LABELS.get(event.from_state, event.from_state),
-                "to_state": STATE_LABELS.get(event.to_state, event.to_state),
+                "from_state": labels.get(event.from_state, event.from_state),
+                "to_state": labels.get(event.to_state, event.to_state),
                 "details": [
-                    (DETAIL_LABELS.get(k, k.replace("_", " ")), NODE_TITLES.get(v, v) if k == "node" else _detail_value(v))
+                    (DETAIL_LABELS.get(k, k.replace("_", " ")), _detail(k, v, titles))
                     for k, v in payload.items()
                     if k not in HIDDEN_DETAILS
                 ],
@@ -190,12 +300,167 @@ def _history_rows(claim):
     return rows
 
 
-def _task_unit(claim, task):
-    """The unit whose queue holds the task: the owning or the deciding unit of the claim."""
-    for unit in (claim.owning_unit, claim.deciding_unit):
-        if unit is not None and str(unit.pk) == task.owner_permission_obj_pk:
-            return unit
-    return None
+# --- What a user may do on a case -----------------------------------------------------------------------
+
+
+@dataclass
+class CaseState:
+    """A case with its open task, as the page's action checks see it."""
+
+    request: object
+    case: object
+    task: object = None
+    task_unit: object = None
+    task_power: str | None = None
+
+    @property
+    def user(self):
+        return self.request.user
+
+    @property
+    def node(self):
+        return self.task.flow_task.name if self.task is not None else None
+
+    @property
+    def owns_task(self):
+        return self.task is not None and self.task.owner_id == self.user.pk
+
+    def may(self, power, unit):
+        return _may(self.request, power, unit)
+
+    def may_work(self):
+        return self.may(Power.WORK_CASE, self.case.owning_unit)
+
+    def in_state(self, *states):
+        return self.case.state in states
+
+    def works(self, nodes, *states):
+        """The user holds the open task at one of ``nodes`` and may work on the case in ``states``."""
+        return self.node in nodes and self.owns_task and self.in_state(*states) and self.may_work()
+
+    def decides(self, node, *states):
+        """The decision task (``node``) is free or the user's, and the user may decide at the deciding unit."""
+        return (
+            self.node == node
+            and self.task.owner_id in (None, self.user.pk)
+            and self.in_state(*states)
+            and self.may(Power.DECIDE_CASE, getattr(self.case, "deciding_unit", None))
+        )
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action on a case of one type: its form, the one service call it makes, when it is shown."""
+
+    slug: str
+    title: str
+    button: str
+    form_class: type
+    run: Callable  # (user, case, cleaned data): calls exactly one service
+    done: str
+    allowed: Callable  # (CaseState) -> bool
+    prefix: str = ""
+    secondary: bool = False
+    url_name: str = ""  # a route of its own; by default the generic "case_action"
+    form_kwargs: Callable | None = None  # (case) -> extra keyword arguments of the form
+
+    def form(self, case, data=None, files=None):
+        kwargs = self.form_kwargs(case) if self.form_kwargs else {}
+        return self.form_class(data, files, prefix=self.prefix or self.slug, **kwargs)
+
+    def url(self, case):
+        if self.url_name:
+            return reverse(self.url_name, kwargs={"reference": case.reference})
+        return reverse("case_action", kwargs={"reference": case.reference, "action": self.slug})
+
+
+def _approve(data):
+    return data["decision"] == forms.APPROVE
+
+
+# --- Benefit claims ---------------------------------------------------------------------------------------
+
+
+def _claim_recommend(user, case, data):
+    approve = _approve(data)
+    services.claim_recommend(
+        case_id=case.pk, actor=user, approve=approve, amount=data["amount"] if approve else None, note=data["note"]
+    )
+
+
+CLAIM_ACTIONS = [
+    Action(
+        slug="recommend",
+        title=gettext_lazy("Recommend"),
+        button=gettext_lazy("Record recommendation"),
+        form_class=forms.RecommendForm,
+        run=_claim_recommend,
+        done=gettext_lazy("Your recommendation was recorded; the claim went to the decision queue."),
+        allowed=lambda s: s.works(("review",), ClaimState.IN_REVIEW),
+        url_name="case_recommend",
+    ),
+    Action(
+        slug="request-info",
+        title=gettext_lazy("Ask the claimant for information"),
+        button=gettext_lazy("Request information"),
+        form_class=forms.RequestInfoForm,
+        prefix="info",
+        run=lambda user, case, data: services.claim_request_info(case_id=case.pk, actor=user, question=data["question"]),
+        done=gettext_lazy("The claimant was asked for information."),
+        allowed=lambda s: s.works(("review",), ClaimState.IN_REVIEW),
+        secondary=True,
+        url_name="case_request_info",
+    ),
+    Action(
+        slug="receive-info",
+        title=gettext_lazy("Information received"),
+        button=gettext_lazy("Record information received"),
+        form_class=forms.ReceiveInfoForm,
+        prefix="received",
+        run=lambda user, case, data: services.claim_receive_info(case_id=case.pk, actor=user, answer=data["answer"]),
+        done=gettext_lazy("The information was recorded; the claim is back in review."),
+        allowed=lambda s: s.in_state(ClaimState.AWAITING_INFO) and s.may_work(),
+        url_name="case_receive_info",
+    ),
+    Action(
+        slug="decide",
+        title=gettext_lazy("Decide"),
+        button=gettext_lazy("Record decision"),
+        form_class=forms.DecideForm,
+        run=lambda user, case, data: services.claim_decide(
+            case_id=case.pk, actor=user, approve=_approve(data), note=data["note"]
+        ),
+        done=gettext_lazy("Your decision was recorded."),
+        allowed=lambda s: s.decides("decide", ClaimState.RECOMMENDED),
+        url_name="case_decide",
+    ),
+]
+
+
+def _by_slug(actions):
+    return {action.slug: action for action in actions}
+
+
+# Every type's actions, in the order the page shows them.
+ACTIONS = {
+    CaseType.BENEFIT_CLAIM: _by_slug(CLAIM_ACTIONS),
+}
+
+
+def _claim_context(case):
+    assessment = case.assessment or {}
+    return {"assessment": assessment, "assessment_details": sorted((assessment.get("details") or {}).items())}
+
+
+def _medical_context(case):
+    return {"sessions": case.sessions.prefetch_related("members").order_by("round")}
+
+
+# What a type's details panel reads beyond the case row (a fixed number of queries per type).
+TYPE_CONTEXT = {
+    CaseType.BENEFIT_CLAIM: _claim_context,
+    CaseType.MEDICAL_COMMISSION: _medical_context,
+}
 
 
 # --- Pages ------------------------------------------------------------------------------------------
@@ -209,7 +474,7 @@ def inbox(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         page = selectors.inbox(request.user, limit=PAGE_SIZE)
-    _label_states(page.rows)
+    _label_rows(page.rows)
     return render(request, "backoffice/inbox.html", {"page": page, "section": "inbox"})
 
 
@@ -225,7 +490,7 @@ def queue(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         page = selectors.unit_queue(request.user, limit=PAGE_SIZE, grants=_grants(request), **filters)
-    _label_states(page.rows)
+    _label_rows(page.rows)
     params = request.GET.copy()
     params.pop("after", None)
     first_query = params.urlencode() if request.GET.get("after") else None
@@ -246,41 +511,22 @@ def queue(request):
     )
 
 
-def _case_page(request, claim, bound=None, status=200):
+def _case_page(request, case, bound=None, status=200):
     """Render the case page; ``bound`` holds forms that came back with errors."""
     bound = bound or {}
-    user = request.user
-    task = selectors.open_task_of(claim)
-    node = task.flow_task.name if task is not None else None
-    task_unit = _task_unit(claim, task) if task is not None else None
-    task_power = selectors.QUEUE_POWERS.get(task.owner_permission) if task is not None else None
-    owns_task = task is not None and task.owner_id == user.pk
+    task = selectors.open_task_of(case)
+    task_unit, task_power = engine.task_queue(case, task) if task is not None else (None, None)
+    state = CaseState(request, case, task, task_unit, task_power)
     can = {
-        "take": task is not None and task.owner_id is None and _may(request, task_power, task_unit),
+        "take": task is not None and task.owner_id is None and state.may(task_power, task_unit),
         "release": task is not None
         and task.owner_id is not None
-        and ((owns_task and _may(request, task_power, task_unit)) or _may(request, Power.REASSIGN_TASK, task_unit)),
-        "reassign": task is not None and _may(request, Power.REASSIGN_TASK, task_unit),
-        "review": node == "review"
-        and owns_task
-        and claim.state == ClaimState.IN_REVIEW
-        and _may(request, Power.WORK_CASE, claim.owning_unit),
-        "receive_info": claim.state == ClaimState.AWAITING_INFO and _may(request, Power.WORK_CASE, claim.owning_unit),
-        "decide": node == "decide"
-        and task.owner_id in (None, user.pk)
-        and claim.state == ClaimState.RECOMMENDED
-        and _may(request, Power.DECIDE_CASE, claim.deciding_unit),
-        "upload": _may(request, Power.WORK_CASE, claim.owning_unit),
-        "comment": _may(request, Power.WORK_CASE, claim.owning_unit),
+        and ((state.owns_task and state.may(task_power, task_unit)) or state.may(Power.REASSIGN_TASK, task_unit)),
+        "reassign": task is not None and state.may(Power.REASSIGN_TASK, task_unit),
+        "upload": state.may_work(),
+        "comment": state.may_work(),
     }
     page_forms = {}
-    if can["review"]:
-        page_forms["recommend"] = bound.get("recommend") or forms.RecommendForm(prefix="recommend")
-        page_forms["request_info"] = bound.get("request_info") or forms.RequestInfoForm(prefix="info")
-    if can["receive_info"]:
-        page_forms["receive_info"] = bound.get("receive_info") or forms.ReceiveInfoForm(prefix="received")
-    if can["decide"]:
-        page_forms["decide"] = bound.get("decide") or forms.DecideForm(prefix="decide")
     if can["reassign"]:
         page_forms["reassign"] = bound.get("reassign") or forms.ReassignForm(
             prefix="reassign", candidates=selectors.staff_who_may(task_power, task_unit)
@@ -289,21 +535,34 @@ def _case_page(request, claim, bound=None, status=200):
         page_forms["comment"] = bound.get("comment") or forms.CommentForm(prefix="comment")
     if can["upload"]:
         page_forms["document"] = bound.get("document") or forms.DocumentForm(prefix="document")
-    assessment = claim.assessment or {}
+    actions = [
+        {
+            "title": action.title,
+            "form": bound.get(action.slug) or action.form(case),
+            "url": action.url(case),
+            "button": action.button,
+            "button_class": "secondary" if action.secondary else "",
+        }
+        for action in ACTIONS.get(case.case_type, {}).values()
+        if action.allowed(state)
+    ]
+    extra = TYPE_CONTEXT.get(case.case_type)
     context = {
-        "claim": claim,
-        "state_label": STATE_LABELS.get(claim.state, claim.state),
+        "case": case,
+        "type_label": TYPE_LABELS.get(case.case_type, case.case_type),
+        "state_label": state_labels(case.case_type).get(case.state, case.state),
+        "details_template": f"backoffice/types/{case.case_type}.html",
         "task": task,
         "task_unit": task_unit,
-        "owns_task": owns_task,
+        "owns_task": state.owns_task,
         "can": can,
         "forms": page_forms,
-        "assessment": assessment,
-        "assessment_details": sorted((assessment.get("details") or {}).items()),
-        "history": _history_rows(claim),
-        "documents": claim.documents.select_related("uploaded_by").order_by("uploaded_at", "id"),
-        "comments": claim.comments.select_related("author").order_by("created_at", "id"),
+        "actions": actions,
+        "history": _history_rows(case),
+        "documents": case.documents.select_related("uploaded_by").order_by("uploaded_at", "id"),
+        "comments": case.comments.select_related("author").order_by("created_at", "id"),
         "section": "case",
+        **(extra(case) if extra else {}),
     }
     return render(request, "backoffice/case_detail.html", context, status=status)
 
@@ -311,7 +570,7 @@ def _case_page(request, claim, bound=None, status=200):
 @login_required
 @require_GET
 def case_detail(request, reference):
-    return _case_page(request, _visible_claim(request, reference))
+    return _case_page(request, _visible_case(request, reference))
 
 
 # --- Actions ----------------------------------------------------------------------------------------
@@ -325,135 +584,108 @@ def _refused(request, reference, exc, *, name=None, form=None):
         form.add_error(exc.field, exc.message)
     else:
         messages.error(request, exc.message)
-    claim = _visible_claim(request, reference)  # as it is now, after the refused change rolled back
-    return _case_page(request, claim, bound={name: form} if form is not None else None, status=exc.status)
+    case = _visible_case(request, reference)  # as it is now, after the refused change rolled back
+    return _case_page(request, case, bound={name: form} if form is not None else None, status=exc.status)
 
 
 def _form_action(request, reference, *, name, form, call, done):
-    claim = _visible_claim(request, reference)
+    """Parse ``form`` and make the one service ``call`` with the case id and the form's data."""
+    pk, _case_type = _find_case(request, reference)
     if not form.is_valid():
-        return _case_page(request, claim, bound={name: form}, status=422)
+        return _case_page(request, _visible_case(request, reference), bound={name: form}, status=422)
     try:
-        call(claim, form.cleaned_data)
+        call(pk, form.cleaned_data)
     except DomainError as exc:
         return _refused(request, reference, exc, name=name, form=form)
     messages.success(request, done)
-    return redirect(_claim_url(claim))
+    return redirect(_case_url(reference))
+
+
+def _perform(request, reference, slug):
+    """Run the action ``slug`` of the case's type: its form, then its one service call."""
+    case = _visible_case(request, reference)
+    action = ACTIONS.get(case.case_type, {}).get(slug)
+    if action is None:
+        raise Http404(_("No such action on this case."))
+    form = action.form(case, request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(request, case, bound={slug: form}, status=422)
+    try:
+        action.run(request.user, case, form.cleaned_data)
+    except DomainError as exc:
+        return _refused(request, reference, exc, name=slug, form=form)
+    messages.success(request, action.done)
+    return redirect(_case_url(case.reference))
+
+
+@login_required
+@require_POST
+def case_action(request, reference, action):
+    return _perform(request, reference, action)
+
+
+def _action_view(slug):
+    """A view of its own for one action (the benefit claim routes)."""
+
+    @login_required
+    @require_POST
+    def view(request, reference):
+        return _perform(request, reference, slug)
+
+    view.__name__ = f"case_{slug.replace('-', '_')}"
+    return view
+
+
+case_recommend = _action_view("recommend")
+case_request_info = _action_view("request-info")
+case_receive_info = _action_view("receive-info")
+case_decide = _action_view("decide")
 
 
 @login_required
 @require_POST
 def case_take(request, reference):
-    claim = _visible_claim(request, reference)
+    pk, _case_type = _find_case(request, reference)
     try:
-        services.task_take(case_id=claim.pk, actor=request.user)
+        services.task_take(case_id=pk, actor=request.user)
     except DomainError as exc:
         if exc.status == 404:
             raise Http404(exc.message)
         messages.error(request, exc.message)
-        return HttpResponseRedirect(_safe_next(request) or _claim_url(claim))
-    messages.success(request, _("You took the task of case %(ref)s.") % {"ref": claim.reference})
-    return redirect(_claim_url(claim))
+        return HttpResponseRedirect(_safe_next(request) or _case_url(reference))
+    messages.success(request, _("You took the task of case %(ref)s.") % {"ref": reference})
+    return redirect(_case_url(reference))
 
 
 @login_required
 @require_POST
 def case_release(request, reference):
-    claim = _visible_claim(request, reference)
+    pk, _case_type = _find_case(request, reference)
     try:
-        services.task_release(case_id=claim.pk, actor=request.user)
+        services.task_release(case_id=pk, actor=request.user)
     except DomainError as exc:
         return _refused(request, reference, exc)
     messages.success(request, _("The task is back in the queue."))
-    return redirect(_claim_url(claim))
+    return redirect(_case_url(reference))
 
 
 @login_required
 @require_POST
 def case_reassign(request, reference):
-    claim = _visible_claim(request, reference)
-    task = selectors.open_task_of(claim)
+    case = _visible_case(request, reference)
+    task = selectors.open_task_of(case)
     if task is None:
         messages.error(request, _("This case has no open task."))
-        return redirect(_claim_url(claim))
-    unit = _task_unit(claim, task)
-    power = selectors.QUEUE_POWERS.get(task.owner_permission)
-    candidates = selectors.staff_who_may(power, unit) if unit is not None and power else User.objects.none()
-    form = forms.ReassignForm(request.POST, prefix="reassign", candidates=candidates)
+        return redirect(_case_url(reference))
+    unit, power = engine.task_queue(case, task)
+    form = forms.ReassignForm(request.POST, prefix="reassign", candidates=selectors.staff_who_may(power, unit))
     return _form_action(
         request,
         reference,
         name="reassign",
         form=form,
-        call=lambda c, data: services.task_reassign(case_id=c.pk, actor=request.user, to_user=data["user"]),
+        call=lambda pk, data: services.task_reassign(case_id=pk, actor=request.user, to_user=data["user"]),
         done=_("The task was reassigned."),
-    )
-
-
-@login_required
-@require_POST
-def case_recommend(request, reference):
-    def call(claim, data):
-        approve = data["decision"] == forms.APPROVE
-        services.claim_recommend(
-            case_id=claim.pk,
-            actor=request.user,
-            approve=approve,
-            amount=data["amount"] if approve else None,
-            note=data["note"],
-        )
-
-    return _form_action(
-        request,
-        reference,
-        name="recommend",
-        form=forms.RecommendForm(request.POST, prefix="recommend"),
-        call=call,
-        done=_("Your recommendation was recorded; the claim went to the decision queue."),
-    )
-
-
-@login_required
-@require_POST
-def case_request_info(request, reference):
-    return _form_action(
-        request,
-        reference,
-        name="request_info",
-        form=forms.RequestInfoForm(request.POST, prefix="info"),
-        call=lambda c, data: services.claim_request_info(case_id=c.pk, actor=request.user, question=data["question"]),
-        done=_("The claimant was asked for information."),
-    )
-
-
-@login_required
-@require_POST
-def case_receive_info(request, reference):
-    return _form_action(
-        request,
-        reference,
-        name="receive_info",
-        form=forms.ReceiveInfoForm(request.POST, prefix="received"),
-        call=lambda c, data: services.claim_receive_info(case_id=c.pk, actor=request.user, answer=data["answer"]),
-        done=_("The information was recorded; the claim is back in review."),
-    )
-
-
-@login_required
-@require_POST
-def case_decide(request, reference):
-    def call(claim, data):
-        services.claim_decide(
-            case_id=claim.pk, actor=request.user, approve=data["decision"] == forms.APPROVE, note=data["note"]
-        )
-
-    return _form_action(
-        request,
-        reference,
-        name="decide",
-        form=forms.DecideForm(request.POST, prefix="decide"),
-        call=call,
-        done=_("Your decision was recorded."),
     )
 
 
@@ -465,7 +697,7 @@ def case_comment(request, reference):
         reference,
         name="comment",
         form=forms.CommentForm(request.POST, prefix="comment"),
-        call=lambda c, data: services.case_comment_add(case_id=c.pk, actor=request.user, text=data["text"]),
+        call=lambda pk, data: services.case_comment_add(case_id=pk, actor=request.user, text=data["text"]),
         done=_("Your comment was added."),
     )
 
@@ -478,8 +710,8 @@ def case_document_upload(request, reference):
         reference,
         name="document",
         form=forms.DocumentForm(request.POST, request.FILES, prefix="document"),
-        call=lambda c, data: services.case_document_add(
-            case_id=c.pk, actor=request.user, title=data["title"], uploaded_file=data["file"]
+        call=lambda pk, data: services.case_document_add(
+            case_id=pk, actor=request.user, title=data["title"], uploaded_file=data["file"]
         ),
         done=_("The document was added."),
     )
@@ -488,9 +720,9 @@ def case_document_upload(request, reference):
 @login_required
 @require_GET
 def case_document_download(request, reference, document_id):
-    claim = _visible_claim(request, reference)
+    pk, _case_type = _find_case(request, reference)
     try:
-        document = CaseDocument.objects.get(pk=document_id, case_id=claim.pk)
+        document = CaseDocument.objects.get(pk=document_id, case_id=pk)
     except CaseDocument.DoesNotExist:
         raise Http404(_("No such document."))
     try:

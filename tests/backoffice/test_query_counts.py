@@ -22,8 +22,9 @@ SIZES = [3, 30]
 INBOX_QUERIES = 3
 # session, user, grants (roles, delegations), units, tasks
 QUEUE_QUERIES = 6
-# session, user, grants (2), visible units, claim, open task, history, documents, comments
-CASE_QUERIES = 10
+# session, user, grants (2), visible units, the case's type, the case as its type with what its
+# page shows, open task, history, documents, comments
+CASE_QUERIES = 11
 # ... and the reassign choices for a supervisor: delegations, users
 CASE_QUERIES_SUPERVISOR = CASE_QUERIES + 2
 
