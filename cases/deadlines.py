@@ -95,14 +95,20 @@ BATCH_SIZE = 500
 
 
 def open_cases_q():
-    """Cases in one of their type's open states. The leading ``state IN`` (every open state of any
-    type) lets the (state, due_date) and (owning_unit, state, due_date) indexes serve it."""
-    per_type = Q()
-    states = set()
+    """Cases in one of their type's open states: one branch per open state, naming the types for
+    which it is open, so that each branch walks the (state, due_date) or the
+    (owning_unit, state, due_date) index."""
+    types_by_state = {}
     for case_type, model in CASE_MODELS.items():
-        per_type |= Q(case_type=case_type, state__in=list(model.OPEN_STATES))
-        states.update(model.OPEN_STATES)
-    return Q(state__in=sorted(states)) & per_type
+        for state in model.OPEN_STATES:
+            types_by_state.setdefault(str(state), set()).add(str(case_type))
+    query = Q(pk__in=[])
+    for state, types in sorted(types_by_state.items()):
+        if len(types) == len(CASE_MODELS):
+            query |= Q(state=state)
+        else:
+            query |= Q(state=state, case_type__in=sorted(types))
+    return query
 
 
 def overdue_q(on):
