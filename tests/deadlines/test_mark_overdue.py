@@ -7,9 +7,9 @@ from django.core.management import call_command
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases import deadlines, services
+from cases import deadlines, medical, services
 from cases.errors import NotAuthorized
-from cases.models import BenefitClaim, Case, CaseType, ClaimState, StaffAlert
+from cases.models import BenefitClaim, Case, CaseType, ClaimState, MedicalCommission, MedicalPurpose, StaffAlert
 from cases.tasks import mark_overdue_task
 from roles.models import Role
 from roles.services import delegation_create, role_grant
@@ -185,6 +185,20 @@ def test_medical_commissions_and_payees_only_alert(org, team, case_type):
     assert case.state == state
     assert alerts(case, StaffAlert.Kind.OVERDUE) == ["sup2_na", "sup_na"]
     assert events(case) == ["case.overdue"]
+
+
+def test_an_overdue_medical_commission_stays_in_its_queue(org, team, insured):
+    case = medical.medical_request(person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    task = open_task(case)
+
+    run = deadlines.mark_overdue(on=case.due_date + dt.timedelta(days=1))
+
+    assert (run.marked, run.escalated) == (1, 0)
+    case = MedicalCommission.objects.get(pk=case.pk)
+    assert case.overdue_since is not None and case.escalation_level == 0
+    assert open_task(case).pk == task.pk and task.owner_permission_obj_pk == str(org.north_a.pk)
+    assert alerts(case, StaffAlert.Kind.OVERDUE) == ["sup2_na", "sup_na"]
+    assert events(case)[-1] == "case.overdue"
 
 
 def test_alerts_reach_the_nearest_unit_with_supervisors_and_their_delegates(org, team):
