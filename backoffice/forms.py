@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CASE_MODELS, BenefitType, CaseType
+from cases.models import CASE_MODELS, BenefitType, CaseType, GrievanceCategory, Priority
 
 APPROVE = "approve"
 REJECT = "reject"
@@ -87,3 +87,40 @@ class CommentForm(forms.Form):
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
     file = forms.FileField(label=_("File"))
+
+
+def _text(label, required=True, rows=3, help_text=""):
+    return forms.CharField(label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class ConfirmForm(forms.Form):
+    """An action that needs nothing but the button."""
+
+
+# --- Grievances ----------------------------------------------------------------------------------
+
+
+class TriageForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=[("", _("Choose a category")), *GrievanceCategory.choices])
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+
+
+class GrievanceQuestionForm(forms.Form):
+    question = _text(_("Information the claimant must provide"))
+
+
+class AnswerForm(forms.Form):
+    answer = _text(_("Answer to the claimant"), rows=5)
+
+
+class CounterRequestForm(forms.Form):
+    """What the claimant asks at a counter: the reason, and the day the request arrived."""
+
+    reason = _text(_("The claimant's reason"))
+    on = forms.DateField(
+        label=_("Received on"), required=False, widget=DateInput, help_text=_("Leave empty for today.")
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = _text(_("Why the claimant asks for escalation"))

@@ -21,14 +21,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import engine, selectors, services
-from cases.models import CASE_MODELS, CaseDocument, CaseType, ClaimState, GrievanceCategory, Priority
+from cases import engine, grievances, selectors, services
+from cases.models import (
+    CASE_MODELS,
+    CaseDocument,
+    CaseType,
+    ClaimState,
+    Grievance,
+    GrievanceCategory,
+    GrievanceState,
+    Priority,
+)
 from roles.errors import DomainError, NotAuthorized
 from roles.powers import Power
 from roles.selectors import authorize, grants_for
@@ -65,6 +75,7 @@ TYPE_RELATED = {
 }
 
 TYPE_LABELS = dict(CaseType.choices)
+DRAFT_LABEL = gettext_lazy("Draft")
 
 # Events of one type: "<case type>.<what>". Full names first, then what happened, whatever the type.
 ACTION_LABELS = {
@@ -78,6 +89,8 @@ ACTION_LABELS = {
     "task.cancelled": gettext_lazy("Task cancelled"),
     "comment.added": gettext_lazy("Comment added"),
     "document.added": gettext_lazy("Document added"),
+    "case.overdue": gettext_lazy("Marked overdue"),
+    "case.escalated": gettext_lazy("Escalated"),
 }
 CASE_EVENT_LABELS = {
     "created": gettext_lazy("Case created"),
@@ -114,32 +127,42 @@ CASE_EVENT_LABELS = {
     "suspend": gettext_lazy("Suspended"),
     "resume": gettext_lazy("Resumed"),
     "revoke": gettext_lazy("Revoked"),
+    "assessment_recorded": gettext_lazy("Disability assessment recorded"),
+    "claim_resumed": gettext_lazy("Claim resumed"),
+    "designation_written": gettext_lazy("Payee designation recorded"),
+    "designation_ended": gettext_lazy("Payee designation ended"),
 }
 
 # Internal row ids in event payloads that mean nothing to a reader.
-HIDDEN_DETAILS = {"task", "comment", "document", "schedule"}
+HIDDEN_DETAILS = {"task", "comment", "document", "schedule", "assessment", "designation"}
 
 DETAIL_LABELS = {
     "active_from": gettext_lazy("active from"),
+    "active_to": gettext_lazy("active until"),
     "amount": gettext_lazy("amount"),
     "answer": gettext_lazy("answer"),
     "benefit": gettext_lazy("benefit"),
     "category": gettext_lazy("category"),
+    "claim": gettext_lazy("claim"),
     "channel": gettext_lazy("channel"),
+    "days_overdue": gettext_lazy("days overdue"),
     "deciding_unit": gettext_lazy("deciding unit"),
     "degree_percent": gettext_lazy("degree of disability (%)"),
     "documents_ok": gettext_lazy("documents in order"),
     "due_date": gettext_lazy("due date"),
     "eligible": gettext_lazy("eligible"),
+    "from": gettext_lazy("from unit"),
     "escalated": gettext_lazy("escalated"),
     "event_date": gettext_lazy("date of the event"),
     "grounds": gettext_lazy("grounds"),
     "identity_ok": gettext_lazy("identity checked"),
     "instalments": gettext_lazy("instalments"),
+    "level": gettext_lazy("escalation level"),
     "location": gettext_lazy("location"),
     "members": gettext_lazy("members"),
     "node": gettext_lazy("step"),
     "note": gettext_lazy("note"),
+    "on": gettext_lazy("on"),
     "outcome": gettext_lazy("outcome"),
     "owner": gettext_lazy("owner"),
     "permanent": gettext_lazy("permanent"),
@@ -148,11 +171,14 @@ DETAIL_LABELS = {
     "question": gettext_lazy("question"),
     "queue": gettext_lazy("queue"),
     "reason": gettext_lazy("reason"),
+    "related_case": gettext_lazy("related case"),
+    "reopen_until": gettext_lazy("may be reopened until"),
     "recommendation": gettext_lazy("recommendation"),
     "review_date": gettext_lazy("review date"),
     "scheduled_for": gettext_lazy("scheduled for"),
     "text": gettext_lazy("text"),
     "title": gettext_lazy("title"),
+    "to": gettext_lazy("to unit"),
     "total": gettext_lazy("total"),
 }
 # Coded values shown by their label.
@@ -162,7 +188,10 @@ DETAIL_VALUES = {"category": dict(GrievanceCategory.choices), "priority": dict(P
 def state_labels(case_type):
     """{state: label} of a case type (the protected FSM field has no choices of its own)."""
     model = CASE_MODELS.get(case_type)
-    return dict(model.States.choices) if model is not None and hasattr(model, "States") else {}
+    labels = {"draft": DRAFT_LABEL}  # every case starts as a draft, whether its type names it or not
+    if model is not None and hasattr(model, "States"):
+        labels.update(model.States.choices)
+    return labels
 
 
 def node_titles(case):
@@ -338,6 +367,10 @@ class CaseState:
         """The user holds the open task at one of ``nodes`` and may work on the case in ``states``."""
         return self.node in nodes and self.owns_task and self.in_state(*states) and self.may_work()
 
+    def holds(self, node, power=Power.WORK_CASE):
+        """The user holds the open task at ``node`` and has ``power`` at the unit whose queue holds it."""
+        return self.node == node and self.owns_task and self.may(power, self.task_unit)
+
     def decides(self, node, *states):
         """The decision task (``node``) is free or the user's, and the user may decide at the deciding unit."""
         return (
@@ -437,6 +470,99 @@ CLAIM_ACTIONS = [
 ]
 
 
+# --- Grievances -------------------------------------------------------------------------------------------
+
+
+def _grievance_answerer_power(case):
+    return Power.DECIDE_CASE if case.priority in grievances.SUPERVISED_PRIORITIES else Power.WORK_CASE
+
+
+def _reopen_period_over(case):
+    return case.reopen_until is not None and timezone.localdate() > case.reopen_until
+
+
+GRIEVANCE_ACTIONS = [
+    Action(
+        slug="triage",
+        title=gettext_lazy("Triage"),
+        button=gettext_lazy("Record triage"),
+        form_class=forms.TriageForm,
+        run=lambda user, case, data: grievances.grievance_triage(
+            case_id=case.pk, actor=user, category=data["category"], priority=data["priority"]
+        ),
+        done=gettext_lazy("The grievance is triaged; its investigation waits in the queue."),
+        allowed=lambda s: s.holds("triage") and s.in_state(GrievanceState.SUBMITTED),
+    ),
+    Action(
+        slug="resolve",
+        title=gettext_lazy("Answer and resolve"),
+        button=gettext_lazy("Send the answer"),
+        form_class=forms.AnswerForm,
+        run=lambda user, case, data: grievances.grievance_resolve(case_id=case.pk, actor=user, answer=data["answer"]),
+        done=gettext_lazy("The grievance is resolved; the claimant was sent the answer."),
+        allowed=lambda s: s.holds("investigate", _grievance_answerer_power(s.case))
+        and s.in_state(GrievanceState.TRIAGED, GrievanceState.INVESTIGATING),
+    ),
+    Action(
+        slug="request-info",
+        title=gettext_lazy("Ask the claimant for information"),
+        button=gettext_lazy("Request information"),
+        form_class=forms.GrievanceQuestionForm,
+        prefix="info",
+        run=lambda user, case, data: grievances.grievance_request_info(
+            case_id=case.pk, actor=user, question=data["question"]
+        ),
+        done=gettext_lazy("The claimant was asked for information."),
+        allowed=lambda s: s.holds("investigate") and s.in_state(GrievanceState.TRIAGED, GrievanceState.INVESTIGATING),
+        secondary=True,
+    ),
+    Action(
+        slug="receive-info",
+        title=gettext_lazy("Information received"),
+        button=gettext_lazy("Record information received"),
+        form_class=forms.ReceiveInfoForm,
+        prefix="received",
+        run=lambda user, case, data: grievances.grievance_receive_info(case_id=case.pk, actor=user, answer=data["answer"]),
+        done=gettext_lazy("The information was recorded; the investigation goes on."),
+        allowed=lambda s: s.in_state(GrievanceState.AWAITING_INFO) and s.may_work(),
+    ),
+    Action(
+        slug="escalate",
+        title=gettext_lazy("Escalate at the claimant's request"),
+        button=gettext_lazy("Escalate to the unit above"),
+        form_class=forms.EscalateForm,
+        run=lambda user, case, data: grievances.grievance_escalate(case_id=case.pk, actor=user, reason=data["reason"]),
+        done=gettext_lazy("The grievance went to the queue of the unit above."),
+        allowed=lambda s: s.in_state(*Grievance.OPEN_STATES)
+        and s.task_unit is not None
+        and s.task_unit.parent_id is not None
+        and s.may_work(),
+        secondary=True,
+    ),
+    Action(
+        slug="reopen",
+        title=gettext_lazy("Reopen at the claimant's request"),
+        button=gettext_lazy("Reopen"),
+        form_class=forms.CounterRequestForm,
+        run=lambda user, case, data: grievances.grievance_reopen(
+            case_id=case.pk, actor=user, reason=data["reason"], on=data["on"]
+        ),
+        done=gettext_lazy("The grievance is reopened; a new investigation waits in the queue."),
+        allowed=lambda s: s.in_state(GrievanceState.RESOLVED) and s.may_work(),
+    ),
+    Action(
+        slug="close",
+        title=gettext_lazy("Close"),
+        button=gettext_lazy("Close the grievance"),
+        form_class=forms.ConfirmForm,
+        run=lambda user, case, data: grievances.grievance_close(case_id=case.pk, actor=user),
+        done=gettext_lazy("The grievance is closed."),
+        allowed=lambda s: s.in_state(GrievanceState.RESOLVED) and _reopen_period_over(s.case) and s.may_work(),
+        secondary=True,
+    ),
+]
+
+
 def _by_slug(actions):
     return {action.slug: action for action in actions}
 
@@ -444,6 +570,7 @@ def _by_slug(actions):
 # Every type's actions, in the order the page shows them.
 ACTIONS = {
     CaseType.BENEFIT_CLAIM: _by_slug(CLAIM_ACTIONS),
+    CaseType.GRIEVANCE: _by_slug(GRIEVANCE_ACTIONS),
 }
 
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from cases import services
-from cases.models import BenefitType
+from cases import grievances, services
+from cases.models import BenefitType, GrievanceCategory, Priority
 from tests.conftest import make_insured
 
 MARRIAGE_DAY = dt.date(2024, 12, 1)
@@ -30,3 +30,20 @@ def south_insured(org):
 @pytest.fixture
 def claim(insured):
     return file_claims(insured, 1)[0]
+
+
+def file_grievance(person, title="Late payment of my sickness benefit", **kwargs):
+    """A grievance filed through the portal: it waits in the triage queue of the person's branch."""
+    return grievances.grievance_file(
+        person=person, title=title, description="The benefit came three weeks late.", **kwargs
+    )
+
+
+def triage(grievance, operator, category=GrievanceCategory.BENEFIT_PROCESSING, priority=Priority.NORMAL):
+    services.task_take(case_id=grievance.pk, actor=operator)
+    return grievances.grievance_triage(case_id=grievance.pk, actor=operator, category=category, priority=priority)
+
+
+@pytest.fixture
+def grievance(insured):
+    return file_grievance(insured)

@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from backoffice import views
 from cases import services
 
-from .conftest import file_claims, recommend
+from .conftest import file_claims, file_grievance, recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -69,28 +69,58 @@ def test_queue_query_count_for_a_user_over_many_units(client, team, insured, sou
     assert ('rel="next"' in body) == (2 * n > views.PAGE_SIZE)
 
 
-def _busy_claim(insured, team, events):
-    """A claim taken by the operator, with comments and documents until it has ``events`` events."""
-    (claim,) = file_claims(insured, 1)
-    services.task_take(case_id=claim.pk, actor=team["operator"])
+@pytest.mark.parametrize("n", [3, 24])  # up to one page of rows
+def test_inbox_and_queue_query_counts_with_every_type_mixed(client, team, insured, n, django_assert_num_queries):
+    claims = file_claims(insured, n)
+    filed = [file_grievance(insured) for _ in range(n)]
+    for case in claims[:2] + filed[:2]:
+        services.task_take(case_id=case.pk, actor=team["operator"])
+    client.force_login(team["operator"])
+    with django_assert_num_queries(INBOX_QUERIES):
+        body = client.get(reverse("inbox")).content.decode()
+    assert body.count("<td>Grievance</td>") == 2 and body.count("<td>Benefit claim<br>") == 2
+    with django_assert_num_queries(QUEUE_QUERIES):
+        body = client.get(reverse("queue")).content.decode()
+    assert body.count("<td>Grievance</td>") == n - 2 and body.count("<td>Benefit claim<br>") == n - 2
+    with django_assert_num_queries(QUEUE_QUERIES):
+        body = client.get(reverse("queue"), {"case_type": "grievance", "state": "submitted"}).content.decode()
+    assert body.count("<td>Grievance</td>") == n - 2 and "<td>Benefit claim<br>" not in body
+
+
+def _busy(case, operator, events):
+    """``case`` taken by ``operator``, with comments and documents until it has ``events`` events."""
+    services.task_take(case_id=case.pk, actor=operator)
     i = 0
-    while AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk)).count() < events:
+    while AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk)).count() < events:
         if i % 3 == 0:
             services.case_document_add(
-                case_id=claim.pk, actor=team["operator"], title=f"Doc {i}", uploaded_file=SimpleUploadedFile(f"d{i}.txt", b"x")
+                case_id=case.pk, actor=operator, title=f"Doc {i}", uploaded_file=SimpleUploadedFile(f"d{i}.txt", b"x")
             )
         else:
-            services.case_comment_add(case_id=claim.pk, actor=team["operator"], text=f"Comment {i}")
+            services.case_comment_add(case_id=case.pk, actor=operator, text=f"Comment {i}")
         i += 1
-    return claim
+    return case
+
+
+def _case_page(client, user, case, expected, assert_num_queries):
+    client.force_login(user)
+    with assert_num_queries(expected):
+        response = client.get(reverse("case_detail", kwargs={"reference": case.reference}))
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 @pytest.mark.parametrize("events", [6, 30])
 @pytest.mark.parametrize(("who", "expected"), [("operator", CASE_QUERIES), ("supervisor", CASE_QUERIES_SUPERVISOR)])
 def test_case_page_query_count(client, team, insured, events, who, expected, django_assert_num_queries):
-    claim = _busy_claim(insured, team, events)
-    client.force_login(team[who])
-    with django_assert_num_queries(expected):
-        response = client.get(reverse("case_detail", kwargs={"reference": claim.reference}))
-    assert response.status_code == 200
-    assert response.content.decode().count('<td class="num">') == events
+    claim = _busy(file_claims(insured, 1)[0], team["operator"], events)
+    body = _case_page(client, team[who], claim, expected, django_assert_num_queries)
+    assert body.count('<td class="num">') == events
+
+
+@pytest.mark.parametrize("events", [6, 30])
+@pytest.mark.parametrize(("who", "expected"), [("operator", CASE_QUERIES), ("supervisor", CASE_QUERIES_SUPERVISOR)])
+def test_grievance_page_query_count(client, team, insured, events, who, expected, django_assert_num_queries):
+    grievance = _busy(file_grievance(insured), team["operator"], events)
+    body = _case_page(client, team[who], grievance, expected, django_assert_num_queries)
+    assert body.count('<td class="num">') == events and "Triage the grievance" in body
