@@ -124,3 +124,50 @@ class CounterRequestForm(forms.Form):
 
 class EscalateForm(forms.Form):
     reason = _text(_("Why the claimant asks for escalation"))
+
+
+# --- Medical commissions ---------------------------------------------------------------------------
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class MembersChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class SessionForm(forms.Form):
+    scheduled_for = forms.DateTimeField(label=_("Date and time of the session"), widget=DateTimeInput)
+    location = forms.CharField(label=_("Place"), max_length=200)
+    members = MembersChoice(label=_("Commission members"), queryset=None, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = candidates
+
+
+PERMANENT = "permanent"
+TEMPORARY = "temporary"
+
+
+class MedicalDecisionForm(forms.Form):
+    degree_percent = forms.IntegerField(label=_("Degree of disability (%)"), min_value=0, max_value=100)
+    permanent = forms.TypedChoiceField(
+        label=_("Duration"),
+        choices=[(PERMANENT, _("Permanent")), (TEMPORARY, _("Temporary"))],
+        coerce=lambda value: value == PERMANENT,
+        widget=forms.RadioSelect,
+    )
+    review_date = forms.DateField(
+        label=_("Review date"), required=False, widget=DateInput, help_text=_("Only for a temporary disability.")
+    )
+    note = _text(_("Findings of the commission"), rows=4)
+
+
+class AppealForm(forms.Form):
+    grounds = _text(_("Grounds of the appeal"))

@@ -13,7 +13,7 @@ and the type's actions (``ACTIONS``): each a small form whose view calls exactly
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import engine, grievances, selectors, services
+from cases import engine, grievances, medical, selectors, services
 from cases.models import (
     CASE_MODELS,
     CaseDocument,
@@ -37,6 +37,7 @@ from cases.models import (
     Grievance,
     GrievanceCategory,
     GrievanceState,
+    MedicalState,
     Priority,
 )
 from roles.errors import DomainError, NotAuthorized
@@ -341,6 +342,7 @@ class CaseState:
     task: object = None
     task_unit: object = None
     task_power: str | None = None
+    extra: dict = field(default_factory=dict)  # what the type's details panel read (TYPE_CONTEXT)
 
     @property
     def user(self):
@@ -563,6 +565,137 @@ GRIEVANCE_ACTIONS = [
 ]
 
 
+# --- Medical commissions ---------------------------------------------------------------------------------
+
+
+def _commission_members(case):
+    return {"candidates": selectors.staff_who_may(Power.MEDICAL_DECISION, case.owning_unit)}
+
+
+def _sits_in(s, round):
+    """The user sat in the session of ``round``, which has taken place."""
+    for session in s.extra.get("sessions", ()):
+        if session.round == round:
+            return timezone.localdate(session.scheduled_for) <= timezone.localdate() and any(
+                member.pk == s.user.pk for member in session.members.all()
+            )
+    return False
+
+
+def _commission_decides(s, node, state, round):
+    return (
+        s.node == node
+        and s.task.owner_id in (None, s.user.pk)
+        and s.in_state(state)
+        and s.may(Power.MEDICAL_DECISION, s.case.owning_unit)
+        and _sits_in(s, round)
+    )
+
+
+def _medical_decision(service):
+    def run(user, case, data):
+        service(
+            case_id=case.pk,
+            actor=user,
+            degree_percent=data["degree_percent"],
+            permanent=data["permanent"],
+            review_date=data["review_date"],
+            note=data["note"],
+        )
+
+    return run
+
+
+def _medical_session(service):
+    def run(user, case, data):
+        service(
+            case_id=case.pk,
+            actor=user,
+            scheduled_for=data["scheduled_for"],
+            location=data["location"],
+            members=list(data["members"]),
+        )
+
+    return run
+
+
+def _appeal_open(case):
+    return case.decided_at is not None and timezone.localdate() <= medical.appeal_deadline(case)
+
+
+MEDICAL_ACTIONS = [
+    Action(
+        slug="schedule",
+        title=gettext_lazy("Schedule the commission session"),
+        button=gettext_lazy("Schedule the session"),
+        form_class=forms.SessionForm,
+        form_kwargs=_commission_members,
+        run=_medical_session(medical.medical_schedule),
+        done=gettext_lazy("The session is scheduled; the decision waits in the commission's queue."),
+        allowed=lambda s: s.works(("review",), MedicalState.DOCUMENTS_REVIEW),
+    ),
+    Action(
+        slug="request-info",
+        title=gettext_lazy("Ask the person for medical documents"),
+        button=gettext_lazy("Request documents"),
+        form_class=forms.RequestInfoForm,
+        prefix="info",
+        run=lambda user, case, data: medical.medical_request_info(case_id=case.pk, actor=user, question=data["question"]),
+        done=gettext_lazy("The person was asked for documents."),
+        allowed=lambda s: s.works(("review",), MedicalState.DOCUMENTS_REVIEW),
+        secondary=True,
+    ),
+    Action(
+        slug="receive-info",
+        title=gettext_lazy("Documents received"),
+        button=gettext_lazy("Record documents received"),
+        form_class=forms.ReceiveInfoForm,
+        prefix="received",
+        run=lambda user, case, data: medical.medical_receive_info(case_id=case.pk, actor=user, answer=data["answer"]),
+        done=gettext_lazy("The documents were recorded; the review goes on."),
+        allowed=lambda s: s.in_state(MedicalState.AWAITING_INFO) and s.may_work(),
+    ),
+    Action(
+        slug="decide",
+        title=gettext_lazy("Decision of the commission"),
+        button=gettext_lazy("Record the decision"),
+        form_class=forms.MedicalDecisionForm,
+        run=_medical_decision(medical.medical_decide),
+        done=gettext_lazy("The commission's decision was recorded."),
+        allowed=lambda s: _commission_decides(s, "decide", MedicalState.SCHEDULED, medical.FIRST_ROUND),
+    ),
+    Action(
+        slug="appeal",
+        title=gettext_lazy("Appeal at the person's request"),
+        button=gettext_lazy("Record the appeal"),
+        form_class=forms.AppealForm,
+        run=lambda user, case, data: medical.medical_appeal(case_id=case.pk, actor=user, grounds=data["grounds"]),
+        done=gettext_lazy("The appeal was recorded; an appeal commission is to be scheduled."),
+        allowed=lambda s: s.in_state(MedicalState.DECIDED) and _appeal_open(s.case) and s.may_work(),
+        secondary=True,
+    ),
+    Action(
+        slug="schedule-appeal",
+        title=gettext_lazy("Schedule the appeal commission"),
+        button=gettext_lazy("Schedule the appeal session"),
+        form_class=forms.SessionForm,
+        form_kwargs=_commission_members,
+        run=_medical_session(medical.medical_schedule_appeal),
+        done=gettext_lazy("The appeal session is scheduled; its decision waits in the commission's queue."),
+        allowed=lambda s: s.works(("schedule_appeal",), MedicalState.APPEALED),
+    ),
+    Action(
+        slug="decide-appeal",
+        title=gettext_lazy("Decision of the appeal commission"),
+        button=gettext_lazy("Record the final decision"),
+        form_class=forms.MedicalDecisionForm,
+        run=_medical_decision(medical.medical_decide_appeal),
+        done=gettext_lazy("The appeal commission's decision was recorded; it is final."),
+        allowed=lambda s: _commission_decides(s, "decide_appeal", MedicalState.APPEAL_SCHEDULED, medical.APPEAL_ROUND),
+    ),
+]
+
+
 def _by_slug(actions):
     return {action.slug: action for action in actions}
 
@@ -571,6 +704,7 @@ def _by_slug(actions):
 ACTIONS = {
     CaseType.BENEFIT_CLAIM: _by_slug(CLAIM_ACTIONS),
     CaseType.GRIEVANCE: _by_slug(GRIEVANCE_ACTIONS),
+    CaseType.MEDICAL_COMMISSION: _by_slug(MEDICAL_ACTIONS),
 }
 
 
@@ -580,7 +714,7 @@ def _claim_context(case):
 
 
 def _medical_context(case):
-    return {"sessions": case.sessions.prefetch_related("members").order_by("round")}
+    return {"sessions": list(case.sessions.prefetch_related("members").order_by("round"))}
 
 
 # What a type's details panel reads beyond the case row (a fixed number of queries per type).
@@ -643,7 +777,8 @@ def _case_page(request, case, bound=None, status=200):
     bound = bound or {}
     task = selectors.open_task_of(case)
     task_unit, task_power = engine.task_queue(case, task) if task is not None else (None, None)
-    state = CaseState(request, case, task, task_unit, task_power)
+    extra = TYPE_CONTEXT[case.case_type](case) if case.case_type in TYPE_CONTEXT else {}
+    state = CaseState(request, case, task, task_unit, task_power, extra)
     can = {
         "take": task is not None and task.owner_id is None and state.may(task_power, task_unit),
         "release": task is not None
@@ -673,7 +808,6 @@ def _case_page(request, case, bound=None, status=200):
         for action in ACTIONS.get(case.case_type, {}).values()
         if action.allowed(state)
     ]
-    extra = TYPE_CONTEXT.get(case.case_type)
     context = {
         "case": case,
         "type_label": TYPE_LABELS.get(case.case_type, case.case_type),
@@ -689,7 +823,7 @@ def _case_page(request, case, bound=None, status=200):
         "documents": case.documents.select_related("uploaded_by").order_by("uploaded_at", "id"),
         "comments": case.comments.select_related("author").order_by("created_at", "id"),
         "section": "case",
-        **(extra(case) if extra else {}),
+        **extra,
     }
     return render(request, "backoffice/case_detail.html", context, status=status)
 

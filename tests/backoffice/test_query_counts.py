@@ -7,10 +7,14 @@ session + user (2), then what the page itself reads.
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from backoffice import views
-from cases import services
+from cases import medical, services
+from cases.models import MedicalPurpose
+from roles.models import Role
+from tests.conftest import staff
 
 from .conftest import file_claims, file_grievance, recommend
 
@@ -124,3 +128,16 @@ def test_grievance_page_query_count(client, team, insured, events, who, expected
     grievance = _busy(file_grievance(insured), team["operator"], events)
     body = _case_page(client, team[who], grievance, expected, django_assert_num_queries)
     assert body.count('<td class="num">') == events and "Triage the grievance" in body
+
+
+@pytest.mark.parametrize("events", [12, 40])
+def test_medical_commission_page_query_count(client, team, org, insured, events, django_assert_num_queries):
+    """... plus the sessions and their members (2), however many events."""
+    doctors = [staff(f"doc_{i}", Role.MEDICAL_COMMISSION, org.north_a) for i in range(3)]
+    case = medical.medical_request(person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    _busy(case, team["operator"], events)
+    medical.medical_schedule(
+        case_id=case.pk, actor=team["operator"], scheduled_for=timezone.now(), location="Room 4", members=doctors
+    )
+    body = _case_page(client, doctors[0], case, CASE_QUERIES + 2, django_assert_num_queries)
+    assert 'name="decide-degree_percent"' in body and "doc_0, doc_1, doc_2" in body
