@@ -26,3 +26,19 @@ def late_payer(org):
             kind=LedgerPosting.Kind.PAYMENT, amount=Decimal("300.00"), period=period, value_date=paid_on, person=person
         )
     return person
+
+
+@pytest.fixture
+def overpayer(org):
+    """Paid 400.00 a month from January to June 2024 against 300.00 assessed: 600.00 to refund."""
+    person = make_insured(org.north_a)
+    for month in range(1, 7):
+        period = dt.date(2024, month, 1)
+        ledger.post(
+            kind=LedgerPosting.Kind.PAYMENT,
+            amount=Decimal("400.00"),
+            period=period,
+            value_date=(period + dt.timedelta(days=45)).replace(day=15),
+            person=person,
+        )
+    return person

@@ -7,10 +7,10 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases import deadlines, waivers
+from cases import deadlines, refunds, waivers
 from cases.engine import task_take
 from cases.errors import NotAuthorized
-from cases.models import ArrearsWaiver, StaffAlert, WaiverState
+from cases.models import ArrearsWaiver, ContributionRefund, RefundState, StaffAlert, WaiverState
 
 from .conftest import FEB, JAN
 from .helpers import events
@@ -58,3 +58,24 @@ def test_an_overdue_waiver_in_review_only_alerts(org, team, late_payer):
     case = ArrearsWaiver.objects.get(pk=case.pk)
     assert case.escalation_level == 0 and case.state == WaiverState.IN_REVIEW
     assert open_task(case).owner_id == team["operator"].pk
+
+
+def test_an_overdue_refund_decision_moves_to_the_region(org, team, overpayer):
+    case = refunds.refund_file(
+        person=overpayer, period_from=dt.date(2024, 1, 1), period_to=dt.date(2024, 6, 1), reason="Paid twice"
+    )
+    task_take(case_id=case.pk, actor=team["operator"])
+    refunds.refund_recommend(case_id=case.pk, actor=team["operator"], approve=True)
+    assert open_task(case).owner_permission_obj_pk == str(org.north_a.pk)
+
+    run = deadlines.mark_overdue(on=case.due_date + dt.timedelta(days=1))
+
+    assert (run.marked, run.escalated) == (1, 1)
+    case = ContributionRefund.objects.get(pk=case.pk)
+    assert case.escalation_level == 1 and case.deciding_unit_id == org.north.pk
+    assert open_task(case).owner_permission_obj_pk == str(org.north.pk)
+    with pytest.raises(NotAuthorized):
+        refunds.refund_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
+    refunds.refund_decide(case_id=case.pk, actor=team["region_supervisor"], approve=True)
+    assert ContributionRefund.objects.get(pk=case.pk).state == RefundState.PAID
+    assert deadlines.mark_overdue(on=case.due_date + dt.timedelta(days=2)).marked == 0
