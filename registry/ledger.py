@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from rules.benefits import money
 from rules.penalties import due_date_of, late_penalty
 
 from .models import ContributionEntry, LedgerPosting
@@ -62,21 +63,30 @@ class PenaltyStatement:
 
 
 def penalties(*, person=None, employer=None, period_from, period_to, on, due_day, daily_rate):
-    """Late-payment penalties accrued by ``on`` for each period, and what was waived already (three queries)."""
+    """Late-payment penalties accrued by ``on`` for each period, and what was waived already (two queries).
+
+    A person's account holds the periods the person pays for themselves (self-employed): the
+    periods an employer declared for them are on the employer's account and accrue there."""
     entries = _account(ContributionEntry.objects, person, employer).filter(
         period__gte=period_from.replace(day=1), period__lte=period_to
     )
-    assessed = dict(entries.values_list("period").annotate(total=Sum(ASSESSED)).values_list("period", "total"))
+    if person is not None:
+        entries = entries.filter(employer__isnull=True)
+    # To the cent whatever the database returns for a sum (SQLite drops the decimal places).
+    assessed = {
+        period: money(total)
+        for period, total in entries.values_list("period").annotate(total=Sum(ASSESSED)).values_list("period", "total")
+    }
     payments = defaultdict(list)
     postings = _account(LedgerPosting.objects, person, employer).filter(
         period__gte=period_from.replace(day=1), period__lte=period_to
     )
-    waived = ZERO
+    waived_by_period = defaultdict(lambda: ZERO)
     for period, kind, amount, value_date in postings.values_list("period", "kind", "amount", "value_date"):
         if kind == LedgerPosting.Kind.PAYMENT:
             payments[period].append((value_date, amount))
         elif kind == LedgerPosting.Kind.WAIVER:
-            waived += amount
+            waived_by_period[period] += amount
     periods = []
     accrued = ZERO
     for period in sorted(assessed):
@@ -92,8 +102,10 @@ def penalties(*, person=None, employer=None, period_from, period_to, on, due_day
                 "due_date": due.isoformat(),
                 "penalty": str(result.amount),
                 "days_late": result.days_late,
+                "waived": str(waived_by_period[period]),
             }
         )
+    waived = sum(waived_by_period.values(), ZERO)
     return PenaltyStatement(accrued=accrued, waived=waived, periods=periods)
 
 
