@@ -168,7 +168,7 @@ def test_request_information_and_wait(reviewing, team):
     event = last_event(claim)
     assert (event.action, event.from_state, event.to_state) == ("benefit_claim.request_info", "in_review", "awaiting_info")
     assert event.payload["question"] == "Send the certificate."
-    assert Notification.objects.get(case=claim).body == "Send the certificate."
+    assert Notification.objects.get(case=claim, channel="email").body == "Send the certificate."
     # The review task stays with its owner while the claim waits.
     (task,) = tasks(claim)
     assert (task.status, task.owner_id) == (STATUS.ASSIGNED, team["operator"].pk)

@@ -137,7 +137,7 @@ def test_import_opens_decides_and_pays_eligible_claims(people, csv_file, org):
         ]
         record = record_of("M-1", person.ssn)
         assert (record.outcome, record.case_reference, record.event_date) == (Outcome.PAID, claim.reference, MARRIED)
-        assert Notification.objects.get(case=claim).subject == "A marriage grant has been paid to you"
+        assert Notification.objects.get(case=claim, channel="email").subject == "A marriage grant has been paid to you"
     assert record_of("M-1", people["spouse"].ssn).outcome == Outcome.PAID  # 720 days are enough
 
     assert "claims opened: 3" in out
@@ -185,7 +185,7 @@ def test_without_a_verified_bank_account_the_grant_waits_in_payment(people, csv_
     schedule = PaymentSchedule.objects.get(case_reference=claim.reference)
     assert schedule.bank_account is None
     assert list(schedule.payments.values_list("status", flat=True)) == [Payment.Status.DUE]
-    assert "Register a bank account" in Notification.objects.get(case=claim).body
+    assert "Register a bank account" in Notification.objects.get(case=claim, channel="email").body
 
     # The daily payment run pays it once the account is verified.
     assert pay_due_claims()[1] == 0

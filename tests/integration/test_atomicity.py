@@ -41,7 +41,7 @@ def committed_view(claim_pk):
                 .values_list("action", flat=True)
             ),
             "schedules": PaymentSchedule.objects.filter(case_reference=claim.reference).count(),
-            "notifications": Notification.objects.filter(case_id=claim_pk).count(),
+            "notifications": Notification.objects.filter(case_id=claim_pk, channel=Notification.Channel.EMAIL).count(),
             "open_task": (task.flow_task.name, task.status) if task else None,
         }
 

@@ -73,7 +73,7 @@ class ApprovalNotificationWorkerTests(AuditTransactionTestCase):
     def test_approval_is_notified_by_the_worker_after_commit(self):
         with transaction.atomic():
             self.approve()
-            notification = Notification.objects.get(case_id=self.claim.pk)
+            notification = Notification.objects.get(case_id=self.claim.pk, channel=Notification.Channel.EMAIL)
             self.assertEqual(notification.status, Notification.Status.PENDING)
             # A message sent now would reach the worker within this pause.
             time.sleep(1)
@@ -105,6 +105,6 @@ class ApprovalNotificationWorkerTests(AuditTransactionTestCase):
 
         # The worker was listening all along: the same approval, committed, is delivered once.
         self.approve()
-        notification = Notification.objects.get(case_id=self.claim.pk)
+        notification = Notification.objects.get(case_id=self.claim.pk, channel=Notification.Channel.EMAIL)
         self.assertEqual(self.published, [("cases.tasks.send_notification", [notification.pk])])
         self.assert_one_mail_for_the_claim(self.wait_until_delivered(notification.pk))
