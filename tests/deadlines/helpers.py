@@ -23,9 +23,13 @@ from cases.models import (
     MedicalPurpose,
     RepresentativePayee,
 )
-from tests.factories import PersonFactory, add_bank_account
+from registry import ledger
+from registry.models import LedgerPosting
+from tests.conftest import make_insured
+from tests.factories import PersonFactory, add_bank_account, add_contributions
 
 MARRIAGE_DAY = dt.date(2024, 12, 1)
+JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
 _serial = itertools.count(1)
 
 
@@ -37,6 +41,28 @@ def recommend(claim, operator, **kwargs):
     """Take the review task and recommend approval: the decision task opens in the deciding unit's queue."""
     services.task_take(case_id=claim.pk, actor=operator)
     return services.claim_recommend(case_id=claim.pk, actor=operator, approve=True, **kwargs)
+
+
+def _pay(person, period, amount, value_date):
+    ledger.post(kind=LedgerPosting.Kind.PAYMENT, amount=Decimal(amount), period=period, value_date=value_date, person=person)
+
+
+def late_payer(unit):
+    """A self-employed person who paid January and February 2024 (300.00 each) late: penalties to waive."""
+    person = make_insured(unit, months=0)
+    add_contributions(person, start=JAN, months=2)
+    _pay(person, JAN, "300.00", dt.date(2024, 3, 25))
+    _pay(person, FEB, "300.00", dt.date(2024, 4, 4))
+    return person
+
+
+def overpayer(unit):
+    """Paid 400.00 a month from January to June 2024 against 300.00 assessed: 600.00 to refund."""
+    person = make_insured(unit)
+    for month in range(1, 7):
+        period = dt.date(2024, month, 1)
+        _pay(person, period, "400.00", (period + dt.timedelta(days=45)).replace(day=15))
+    return person
 
 
 def set_due(cases, due_date):

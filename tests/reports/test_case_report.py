@@ -8,14 +8,17 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import grievances, reports, services
-from cases.models import CASE_MODELS, CaseType, GrievanceCategory, Priority
+from cases import grievances, medical, refunds, reports, services, waivers
+from cases.engine import task_take
+from cases.models import CASE_MODELS, CaseType, GrievanceCategory, MedicalPurpose, Priority
 from roles.models import Role
 from roles.services import role_grant
 from tests.conftest import make_insured, staff
-from tests.deadlines.helpers import file_claim, make_case, recommend, set_due
+from tests.deadlines.helpers import FEB, JAN, file_claim, late_payer, make_case, overpayer, recommend, set_due
 
 pytestmark = pytest.mark.django_db
+
+JUN = dt.date(2024, 6, 1)
 
 # session, user, grants (roles, delegations), counts by state, overdue counts
 REPORT_PAGE_QUERIES = 6
@@ -76,13 +79,33 @@ def build_cases(org, team, per_claim_state=1):
     set_due([triaged], past(1))
     count(CaseType.GRIEVANCE, "triaged", org.south_a, overdue=True)
 
-    # The other types, written in the state wanted.
+    # Refunds, waivers and medical commissions through their services.
+    refund = refunds.refund_file(person=overpayer(org.north_a), period_from=JAN, period_to=JUN, reason="Paid twice")
+    set_due([refund], past())
+    count(CaseType.CONTRIBUTION_REFUND, "submitted", org.north_a, overdue=True)
+    paid = refunds.refund_file(person=overpayer(org.north_a), period_from=JAN, period_to=JUN, reason="Paid twice")
+    task_take(case_id=paid.pk, actor=team["operator"])
+    refunds.refund_recommend(case_id=paid.pk, actor=team["operator"], approve=True)
+    refunds.refund_decide(case_id=paid.pk, actor=team["supervisor"], approve=True)
+    set_due([paid], past())  # past its due date but paid: not overdue
+    count(CaseType.CONTRIBUTION_REFUND, "paid", org.north_a)
+
+    reviewed = waivers.waiver_file(person=late_payer(org.north_a), period_from=JAN, period_to=FEB, grounds="Illness")
+    task_take(case_id=reviewed.pk, actor=team["operator"])
+    set_due([reviewed], today())  # due today: in time
+    count(CaseType.ARREARS_WAIVER, "in_review", org.north_a)
+    applied = waivers.waiver_file(person=late_payer(org.south_a), period_from=JAN, period_to=FEB, grounds="Flood")
+    task_take(case_id=applied.pk, actor=team["other_operator"])
+    waivers.waiver_recommend(case_id=applied.pk, actor=team["other_operator"], approve=True)
+    waivers.waiver_decide(case_id=applied.pk, actor=team["central_supervisor"], approve=True)
+    count(CaseType.ARREARS_WAIVER, "applied", org.south_a)
+
+    requested = medical.medical_request(person=north, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    set_due([requested], past())
+    count(CaseType.MEDICAL_COMMISSION, "requested", org.north_a, overdue=True)
+
+    # States the services reach only through longer journeys, written directly.
     rows = [
-        (CaseType.CONTRIBUTION_REFUND, "submitted", org.north_a, past(), True),
-        (CaseType.CONTRIBUTION_REFUND, "approved", org.north_a, past(), True),  # still to be paid: open
-        (CaseType.CONTRIBUTION_REFUND, "paid", org.north_a, past(), False),
-        (CaseType.ARREARS_WAIVER, "in_review", org.north_a, today(), False),  # due today: in time
-        (CaseType.ARREARS_WAIVER, "applied", org.south_a, past(), False),
         (CaseType.MEDICAL_COMMISSION, "scheduled", org.north_a, past(), True),
         (CaseType.MEDICAL_COMMISSION, "final", org.north_a, past(), False),
         (CaseType.MEDICAL_COMMISSION, "appealed", org.south_a, past(), True),
