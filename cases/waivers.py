@@ -80,8 +80,11 @@ def penalty_statement(*, employer=None, person=None, period_from, period_to, on=
 
 def _case_statement(case, on=None):
     return penalty_statement(
-        employer=case.employer, person=None if case.employer_id else case.person,
-        period_from=case.period_from, period_to=case.period_to, on=on,
+        employer=case.employer,
+        person=None if case.employer_id else case.person,
+        period_from=case.period_from,
+        period_to=case.period_to,
+        on=on,
     )
 
 
@@ -154,9 +157,9 @@ def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, 
     if requested_amount not in (None, ""):
         requested = engine.parse_amount(requested_amount, field="requested_amount")
     with transaction.atomic():
-        statement, computation = penalty_statement(
-            employer=employer, person=person, period_from=start, period_to=end
-        )
+        if actor is not None:  # refused before the account's penalty is read
+            engine.grant(actor, Power.WORK_CASE, unit)
+        statement, computation = penalty_statement(employer=employer, person=person, period_from=start, period_to=end)
         if statement.outstanding <= 0:
             raise _nothing_to_waive()
         if requested is None:

@@ -96,11 +96,13 @@ def test_filing_needs_exactly_one_subject(org, employer, self_employed, subject)
     refused(InvalidInput, call, field="employer", status=422)
 
 
-def test_nothing_to_waive_when_every_period_was_paid_on_time(org):
+def test_nothing_to_waive_when_every_period_was_paid_on_time(org, team):
     employer = employer_with_workers(org.north_a)
     for period, due in ((JAN, dt.date(2024, 2, 15)), (FEB, dt.date(2024, 3, 15)), (MAR, dt.date(2024, 4, 15))):
         pay(employer, period, due, "600.00")
     refused(InvalidInput, lambda: filed(employer), field="period_from", status=422)
+    # Staff of another branch learn nothing of the account: authority comes first.
+    refused(NotAuthorized, lambda: filed(employer, actor=team["other_operator"]), status=403)
 
 
 def test_nothing_to_waive_on_periods_without_contributions(org, employer):
