@@ -519,7 +519,7 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
                 payload={
                     "payments": [payment.pk for payment in paid],
                     "amount": sum((payment.amount for payment in paid), Decimal(0)),
-                    "iban": schedule.bank_account.iban,
+                    "iban": paid[0].iban,
                 },
             )
         if completed:

@@ -248,7 +248,7 @@ def claim_pay_due(*, case_id, actor=None, on=None):
         if paid:
             step.audit(
                 "benefit_claim.paid",
-                payload={"payments": [p.pk for p in paid], "amount": sum((p.amount for p in paid), Decimal(0)), "iban": schedule.bank_account.iban},
+                payload={"payments": [p.pk for p in paid], "amount": sum((p.amount for p in paid), Decimal(0)), "iban": paid[0].iban},
             )
         if completed:
             step.transition("close")

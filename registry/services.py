@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .models import Payment, PaymentSchedule
-from .selectors import verified_bank_account
+from .selectors import payee_designation_in_force, verified_bank_account
 
 
 def add_months(day, months):
@@ -37,16 +37,22 @@ def payment_schedule_create(*, case_reference, person, amount, instalments, firs
 
 
 def payments_mark_paid(*, schedule, on, at=None):
-    """Pay every due instalment of ``schedule`` up to ``on`` to its account. Returns (paid list, completed)."""
+    """Pay every due instalment of ``schedule`` up to ``on``: to the account of the representative
+    payee designated for the person on ``on`` if there is one, otherwise to the schedule's account.
+    Each payment keeps the IBAN it was paid to. Returns (paid list, completed)."""
     at = at or timezone.now()
-    if schedule.bank_account_id is None:
-        account = verified_bank_account(schedule.person, on)
-        if account is None:
-            return [], False
-        schedule.bank_account = account
-        schedule.save(update_fields=["bank_account"])
+    designation = payee_designation_in_force(schedule.person, on)
+    if designation is not None:
+        iban = designation.bank_account.iban
+    else:
+        if schedule.bank_account_id is None:
+            account = verified_bank_account(schedule.person, on)
+            if account is None:
+                return [], False
+            schedule.bank_account = account
+            schedule.save(update_fields=["bank_account"])
+        iban = schedule.bank_account.iban
     due = list(schedule.payments.filter(status=Payment.Status.DUE, due_date__lte=on))
-    iban = schedule.bank_account.iban
     for payment in due:
         payment.status = Payment.Status.PAID
         payment.paid_at = at
