@@ -171,3 +171,15 @@ class MedicalDecisionForm(forms.Form):
 
 class AppealForm(forms.Form):
     grounds = _text(_("Grounds of the appeal"))
+
+
+# --- Refunds and waivers ---------------------------------------------------------------------------
+
+
+class AmountRecommendForm(RecommendForm):
+    """A recommendation on an amount other than a claim's (a refund, a waiver)."""
+
+    def __init__(self, *args, amount_label, amount_help, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = amount_label
+        self.fields["amount"].help_text = amount_help

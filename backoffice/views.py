@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import engine, grievances, medical, selectors, services
+from cases import engine, grievances, medical, selectors, services, waivers
 from cases.models import (
     CASE_MODELS,
     CaseDocument,
@@ -39,6 +39,7 @@ from cases.models import (
     GrievanceState,
     MedicalState,
     Priority,
+    WaiverState,
 )
 from roles.errors import DomainError, NotAuthorized
 from roles.powers import Power
@@ -472,6 +473,73 @@ CLAIM_ACTIONS = [
 ]
 
 
+# --- Types reviewed by a caseworker and decided under four eyes (refunds, waivers) ---------------------------
+
+
+def _reviewed_actions(
+    states, *, recommend, request_info, receive_info, decide, amount_label, amount_help, review="review", decision="decide"
+):
+    """Recommend (with the amount), ask for and record information, decide: one service each."""
+
+    def run_recommend(user, case, data):
+        approve = _approve(data)
+        recommend(case_id=case.pk, actor=user, approve=approve, amount=data["amount"] if approve else None, note=data["note"])
+
+    return [
+        Action(
+            slug="recommend",
+            title=gettext_lazy("Recommend"),
+            button=gettext_lazy("Record recommendation"),
+            form_class=forms.AmountRecommendForm,
+            form_kwargs=lambda case: {"amount_label": amount_label, "amount_help": amount_help},
+            run=run_recommend,
+            done=gettext_lazy("Your recommendation was recorded; the case went to the decision queue."),
+            allowed=lambda s: s.works((review,), states.IN_REVIEW),
+        ),
+        Action(
+            slug="request-info",
+            title=gettext_lazy("Ask the applicant for information"),
+            button=gettext_lazy("Request information"),
+            form_class=forms.RequestInfoForm,
+            prefix="info",
+            run=lambda user, case, data: request_info(case_id=case.pk, actor=user, question=data["question"]),
+            done=gettext_lazy("The applicant was asked for information."),
+            allowed=lambda s: s.works((review,), states.IN_REVIEW),
+            secondary=True,
+        ),
+        Action(
+            slug="receive-info",
+            title=gettext_lazy("Information received"),
+            button=gettext_lazy("Record information received"),
+            form_class=forms.ReceiveInfoForm,
+            prefix="received",
+            run=lambda user, case, data: receive_info(case_id=case.pk, actor=user, answer=data["answer"]),
+            done=gettext_lazy("The information was recorded; the case is back in review."),
+            allowed=lambda s: s.in_state(states.AWAITING_INFO) and s.may_work(),
+        ),
+        Action(
+            slug="decide",
+            title=gettext_lazy("Decide"),
+            button=gettext_lazy("Record decision"),
+            form_class=forms.DecideForm,
+            run=lambda user, case, data: decide(case_id=case.pk, actor=user, approve=_approve(data), note=data["note"]),
+            done=gettext_lazy("Your decision was recorded."),
+            allowed=lambda s: s.decides(decision, states.RECOMMENDED),
+        ),
+    ]
+
+
+WAIVER_ACTIONS = _reviewed_actions(
+    WaiverState,
+    recommend=waivers.waiver_recommend,
+    request_info=waivers.waiver_request_info,
+    receive_info=waivers.waiver_receive_info,
+    decide=waivers.waiver_decide,
+    amount_label=gettext_lazy("Amount to waive"),
+    amount_help=gettext_lazy("Leave empty for the amount requested (or what is still outstanding, when less)."),
+)
+
+
 # --- Grievances -------------------------------------------------------------------------------------------
 
 
@@ -705,6 +773,7 @@ ACTIONS = {
     CaseType.BENEFIT_CLAIM: _by_slug(CLAIM_ACTIONS),
     CaseType.GRIEVANCE: _by_slug(GRIEVANCE_ACTIONS),
     CaseType.MEDICAL_COMMISSION: _by_slug(MEDICAL_ACTIONS),
+    CaseType.ARREARS_WAIVER: _by_slug(WAIVER_ACTIONS),
 }
 
 

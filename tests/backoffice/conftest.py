@@ -1,12 +1,17 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from cases import grievances, services
 from cases.models import BenefitType, GrievanceCategory, Priority
+from registry import ledger
+from registry.models import LedgerPosting
 from tests.conftest import make_insured
+from tests.factories import EmployerFactory, PersonFactory, add_contributions
 
 MARRIAGE_DAY = dt.date(2024, 12, 1)
+JAN_2024 = dt.date(2024, 1, 1)
 
 
 def file_claims(person, n, benefit_type=BenefitType.MARRIAGE, **kwargs):
@@ -47,3 +52,18 @@ def triage(grievance, operator, category=GrievanceCategory.BENEFIT_PROCESSING, p
 @pytest.fixture
 def grievance(insured):
     return file_grievance(insured)
+
+
+def employer_in_arrears(branch, *, wage=Decimal("2000.00"), days_late=60):
+    """An employer of one worker whose January 2024 contributions (300.00) were paid ``days_late``
+    days after their due date (the 15th of February): a late-payment penalty is outstanding."""
+    employer = EmployerFactory(branch=branch)
+    add_contributions(PersonFactory(branch=branch), start=JAN_2024, months=1, wage=wage, employer=employer)
+    ledger.post(
+        kind=LedgerPosting.Kind.PAYMENT,
+        amount=wage * Decimal("0.15"),
+        period=JAN_2024,
+        value_date=dt.date(2024, 2, 15) + dt.timedelta(days=days_late),
+        employer=employer,
+    )
+    return employer
