@@ -351,6 +351,11 @@ def refund_decide(*, case_id, actor, approve, note=""):
     with transaction.atomic():
         case = _lock(case_id)
         authority = engine.decision_authority(case, actor, approve=approve, total=case.recommended_amount or ZERO)
+        if approve and case.recommendation != "approve":
+            raise InvalidInput(
+                _("The recommendation is to reject: a refund is approved only on a recommended amount."),
+                field="approve",
+            )
         if not approve and not note:
             raise InvalidInput(_("Give the reason for rejection."), field="note")
         task = engine.decision_task(case, actor)

@@ -292,6 +292,16 @@ def test_a_rejection_needs_its_reason(team, person):
     assert_invalid(caught, "note")
 
 
+def test_a_rejection_recommendation_cannot_be_approved(team, person):
+    case = reviewing(person, team["operator"])
+    refunds.refund_recommend(case_id=case.pk, actor=team["operator"], approve=False, note="Payments are right.")
+    with pytest.raises(InvalidInput) as caught:
+        refunds.refund_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
+    assert_invalid(caught, "approve")
+    assert reload(case).state == RefundState.RECOMMENDED
+    assert refunded(person=person) == 0
+
+
 def test_a_decision_task_taken_by_someone_else_is_theirs(team, person):
     case = recommended(person, team["operator"])
     engine.task_take(case_id=case.pk, actor=team["supervisor2"])
