@@ -7,10 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
 
 
 def django_setup():
+    # A script's folder comes first on sys.path; bench/queue.py would hide the standard
+    # library's queue module from everything imported after it.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
     if not os.environ.get("SOCIUS_DEBUG"):
