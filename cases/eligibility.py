@@ -1,8 +1,9 @@
 """Gathers a claim's facts from the registry and asks the calculators in ``rules``."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.selectors import contribution_record, latest_disability_degree
+from registry.selectors import contribution_record, disability_degree_for_claim
 from rules import benefits
 from rules.parameters import ParameterMissing, params
 
@@ -76,7 +77,7 @@ def assess(claim):
         return benefits.unemployment_benefit(record=contribution_record(person, start, end), p=p)
     if kind == BenefitType.DISABILITY:
         return benefits.disability_pension(
-            record=contribution_record(person, None, on), degree_percent=latest_disability_degree(person, on), p=p
+            record=contribution_record(person, None, on), degree_percent=disability_degree_for_claim(person, on, max(on, timezone.localdate())), p=p
         )
     if kind == BenefitType.OLD_AGE:
         return benefits.old_age_pension(

@@ -42,6 +42,20 @@ def latest_disability_degree(person, on):
     return found
 
 
+def disability_degree_for_claim(person, event_date, as_of):
+    """The degree a disability claim with onset ``event_date`` rests on: the latest commission decision
+    taken by ``as_of`` whose validity reaches the onset. A commission usually sits after the onset,
+    so its decision counts for a claim dated before it; a decision whose review date passed before
+    the onset does not."""
+    return (
+        DisabilityAssessment.objects.filter(person=person, decided_on__lte=as_of)
+        .filter(Q(review_date__isnull=True) | Q(review_date__gte=event_date))
+        .order_by("-decided_on", "-id")
+        .values_list("degree_percent", flat=True)
+        .first()
+    )
+
+
 def is_wholly_disabled(person, on):
     """Whether the medical commission decision in force on ``on`` declares ``person`` wholly disabled."""
     degree = latest_disability_degree(person, on)

@@ -178,10 +178,16 @@ def test_disability_without_a_medical_decision_is_refused(worker):
     assert not result.eligible and "medical" in result.reason
 
 
-def test_disability_decision_after_the_claim_date_or_past_its_review_does_not_count(worker):
-    medical(worker, 70, decided_on=ONSET + dt.timedelta(days=1))
+def test_disability_decision_whose_review_passed_before_the_onset_does_not_count(worker):
     medical(worker, 70, decided_on=dt.date(2022, 1, 1), review_date=dt.date(2024, 8, 31))
     assert not assess(claim(worker, BenefitType.DISABILITY, ONSET)).eligible
+
+
+def test_disability_decision_taken_after_the_onset_counts(worker):
+    """The commission sits after the onset: its decision is what the claim waits for."""
+    medical(worker, 60, decided_on=ONSET + dt.timedelta(days=40))
+    result = assess(claim(worker, BenefitType.DISABILITY, ONSET))
+    assert result.eligible and result.details["degree_percent"] == 60
 
 
 def test_disability_pension_from_the_medical_degree(worker):
