@@ -132,7 +132,7 @@ def get_backend(path=None):
     path = path if path is not None else getattr(settings, "SOCIUS_SMS_BACKEND", "")
     if not path:
         return None
-    backend = import_string(path)()
-    if not isinstance(backend, BaseSmsBackend):
+    backend = import_string(path)
+    if not (isinstance(backend, type) and issubclass(backend, BaseSmsBackend)):
         raise ImproperlyConfigured(f"{path} is not an SMS backend (cases.sms.BaseSmsBackend).")
-    return backend
+    return backend()
