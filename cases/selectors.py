@@ -197,7 +197,7 @@ def unit_queue(
     ``owner_permission_obj_pk``; a user sees it where they hold the matching power
     (``QUEUE_POWERS``). Filters apply to the task's case. Newest first, keyset-paginated:
     ``after`` is the ``next_cursor`` of the previous page. Queries: the grants (2, unless
-    given), the units (1), the tasks (1). Without filters each queue's first rows come straight
+    given), the units (1), the task ids (1), the rows (1). Without filters each queue's first rows come straight
     off the partial index; with filters the query starts from the matching cases.
     """
     limit = _limit(limit)
@@ -225,7 +225,10 @@ def unit_queue(
     else:
         branches = _queue_branches(base, queues, limit + 1)
         selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-    rows = list(Task.objects.filter(pk__in=selected).select_related(*TASK_ROW_RELATED).order_by(*ORDER)[: limit + 1])
+    # The ids first, then the rows by primary key: joined into one statement, the planner keeps
+    # the written join order over the case, claim and person tables (seconds at 1M cases).
+    ids = [row["pk"] for row in selected]
+    rows = list(Task.objects.filter(pk__in=ids).select_related(*TASK_ROW_RELATED).order_by(*ORDER)[: limit + 1])
     for task in rows:
         task.queue_unit = units.get(_int_or_none(task.owner_permission_obj_pk))
     return _page(rows, limit, units=units)

@@ -24,8 +24,8 @@ SIZES = [3, 30]
 
 # session, user, tasks with their case, person, unit and owner
 INBOX_QUERIES = 3
-# session, user, grants (roles, delegations), units, tasks
-QUEUE_QUERIES = 6
+# session, user, grants (roles, delegations), units, task ids, tasks with their rows
+QUEUE_QUERIES = 7
 # session, user, grants (2), visible units, the case's type, the case as its type with what its
 # page shows, open task, history, documents, comments
 CASE_QUERIES = 11
