@@ -35,3 +35,21 @@ def mark_overdue_task():
     from .deadlines import mark_overdue
 
     return mark_overdue().as_dict()
+
+
+@shared_task
+def activate_due_payees_task():
+    """Daily (beat): representative payees approved from a date that has come become active. Idempotent."""
+    from .payees import activate_due_payees
+
+    activated, refused = activate_due_payees()
+    return {"activated": activated, "refused": len(refused)}
+
+
+@shared_task
+def finalise_medical_decisions_task():
+    """Daily (beat): medical decisions whose appeal period ended become final. Idempotent."""
+    from .medical import finalise_due_decisions
+
+    finalised, refused = finalise_due_decisions()
+    return {"finalised": finalised, "refused": len(refused)}
