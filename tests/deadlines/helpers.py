@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases import services
+from cases import payees, services
 from cases.models import (
     ArrearsWaiver,
     BenefitType,
@@ -24,7 +24,7 @@ from cases.models import (
     RepresentativePayee,
 )
 from registry import ledger
-from registry.models import LedgerPosting
+from registry.models import BankAccount, LedgerPosting
 from tests.conftest import make_insured
 from tests.factories import PersonFactory, add_bank_account, add_contributions
 
@@ -63,6 +63,25 @@ def overpayer(unit):
         period = dt.date(2024, month, 1)
         _pay(person, period, "400.00", (period + dt.timedelta(days=45)).replace(day=15))
     return person
+
+
+def payee_requested(beneficiary, representative):
+    """A representative payee request through the portal, in the beneficiary's branch's verification queue."""
+    return payees.payee_request(
+        beneficiary=beneficiary,
+        representative=representative,
+        representative_account=BankAccount.objects.get(person=representative, verified=True),
+        relationship="daughter",
+        grounds="The beneficiary can no longer manage money alone.",
+    )
+
+
+def payee_verified(beneficiary, representative, operator):
+    """A request verified by ``operator``: the approval task waits in the branch's decision queue."""
+    case = payee_requested(beneficiary, representative)
+    services.task_take(case_id=case.pk, actor=operator)
+    payees.payee_verify(case_id=case.pk, actor=operator, identity_ok=True, documents_ok=True)
+    return case
 
 
 def set_due(cases, due_date):

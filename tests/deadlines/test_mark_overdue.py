@@ -9,13 +9,24 @@ from viewflow.workflow.status import STATUS
 
 from cases import deadlines, medical, services
 from cases.errors import NotAuthorized
-from cases.models import BenefitClaim, Case, CaseType, ClaimState, MedicalCommission, MedicalPurpose, StaffAlert
+from cases.models import (
+    BenefitClaim,
+    Case,
+    CaseType,
+    ClaimState,
+    MedicalCommission,
+    MedicalPurpose,
+    PayeeState,
+    RepresentativePayee,
+    StaffAlert,
+)
 from cases.tasks import mark_overdue_task
 from roles.models import Role
 from roles.services import delegation_create, role_grant
+from tests.conftest import make_insured
 from tests.factories import UserFactory
 
-from .helpers import events, file_claim, make_case, recommend
+from .helpers import events, file_claim, make_case, payee_verified, recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +210,22 @@ def test_an_overdue_medical_commission_stays_in_its_queue(org, team, insured):
     assert open_task(case).pk == task.pk and task.owner_permission_obj_pk == str(org.north_a.pk)
     assert alerts(case, StaffAlert.Kind.OVERDUE) == ["sup2_na", "sup_na"]
     assert events(case)[-1] == "case.overdue"
+
+
+def test_an_overdue_payee_approval_stays_in_the_branch(org, team, insured):
+    # Its approval task sits in the branch's decision queue, but payees are only alerted about.
+    case = payee_verified(insured, make_insured(org.north_b), team["operator"])
+    task = open_task(case)
+    assert task.owner_permission == "roles.decide_cases"
+
+    run = deadlines.mark_overdue(on=case.due_date + dt.timedelta(days=1))
+
+    assert (run.marked, run.escalated) == (1, 0)
+    case = RepresentativePayee.objects.get(pk=case.pk)
+    assert case.state == PayeeState.VERIFIED and case.escalation_level == 0
+    assert open_task(case).pk == task.pk and task.owner_permission_obj_pk == str(org.north_a.pk)
+    assert alerts(case, StaffAlert.Kind.OVERDUE) == ["sup2_na", "sup_na"]
+    assert alerts(case, StaffAlert.Kind.ESCALATED) == []
 
 
 def test_alerts_reach_the_nearest_unit_with_supervisors_and_their_delegates(org, team):

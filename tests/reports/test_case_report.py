@@ -8,13 +8,24 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import grievances, medical, refunds, reports, services, waivers
+from cases import grievances, medical, payees, refunds, reports, services, waivers
 from cases.engine import task_take
 from cases.models import CASE_MODELS, CaseType, GrievanceCategory, MedicalPurpose, Priority
 from roles.models import Role
 from roles.services import role_grant
 from tests.conftest import make_insured, staff
-from tests.deadlines.helpers import FEB, JAN, file_claim, late_payer, make_case, overpayer, recommend, set_due
+from tests.deadlines.helpers import (
+    FEB,
+    JAN,
+    file_claim,
+    late_payer,
+    make_case,
+    overpayer,
+    payee_requested,
+    payee_verified,
+    recommend,
+    set_due,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +90,7 @@ def build_cases(org, team, per_claim_state=1):
     set_due([triaged], past(1))
     count(CaseType.GRIEVANCE, "triaged", org.south_a, overdue=True)
 
-    # Refunds, waivers and medical commissions through their services.
+    # Refunds, waivers, medical commissions and payees through their services.
     refund = refunds.refund_file(person=overpayer(org.north_a), period_from=JAN, period_to=JUN, reason="Paid twice")
     set_due([refund], past())
     count(CaseType.CONTRIBUTION_REFUND, "submitted", org.north_a, overdue=True)
@@ -104,13 +115,20 @@ def build_cases(org, team, per_claim_state=1):
     set_due([requested], past())
     count(CaseType.MEDICAL_COMMISSION, "requested", org.north_a, overdue=True)
 
-    # States the services reach only through longer journeys, written directly.
+    verifying = payee_requested(north, make_insured(org.north_b))
+    services.task_take(case_id=verifying.pk, actor=team["operator"])
+    set_due([verifying], past())
+    count(CaseType.REPRESENTATIVE_PAYEE, "verifying", org.north_a, overdue=True)
+    active = payee_verified(make_insured(org.north_a), make_insured(org.north_b), team["operator"])
+    payees.payee_approve(case_id=active.pk, actor=team["supervisor"], active_from=today())
+    set_due([active], past())  # past its due date but decided: not overdue
+    count(CaseType.REPRESENTATIVE_PAYEE, "active", org.north_a)
+
+    # Medical commission states the services reach only through sessions with members, written directly.
     rows = [
         (CaseType.MEDICAL_COMMISSION, "scheduled", org.north_a, past(), True),
         (CaseType.MEDICAL_COMMISSION, "final", org.north_a, past(), False),
         (CaseType.MEDICAL_COMMISSION, "appealed", org.south_a, past(), True),
-        (CaseType.REPRESENTATIVE_PAYEE, "verifying", org.north_a, past(), True),
-        (CaseType.REPRESENTATIVE_PAYEE, "active", org.north_a, past(), False),
     ]
     for case_type, state, unit, due, overdue in rows:
         make_case(case_type, unit, state, due_date=due)
