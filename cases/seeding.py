@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from audit.chain import GENESIS
@@ -137,6 +137,10 @@ def staff_specs():
         StaffSpec("admin.central", Role.ADMINISTRATOR, CENTRAL[0]),
         StaffSpec("auditor.central", Role.AUDITOR, CENTRAL[0]),
         StaffSpec("supervisor.central", Role.SUPERVISOR, CENTRAL[0]),
+        # The appeal commission: other members than the regions' first commissions.
+        StaffSpec("medical1.central", Role.MEDICAL_COMMISSION, CENTRAL[0]),
+        StaffSpec("medical2.central", Role.MEDICAL_COMMISSION, CENTRAL[0]),
+        StaffSpec("medical3.central", Role.MEDICAL_COMMISSION, CENTRAL[0]),
     ]
     for code, name in REGIONS:
         slug = name.split()[0].lower()
@@ -144,6 +148,8 @@ def staff_specs():
             StaffSpec(f"supervisor.{slug}", Role.SUPERVISOR, code),
             StaffSpec(f"finance.{slug}", Role.FINANCE_OFFICER, code),
             StaffSpec(f"medical.{slug}", Role.MEDICAL_COMMISSION, code),
+            StaffSpec(f"medical2.{slug}", Role.MEDICAL_COMMISSION, code),
+            StaffSpec(f"medical3.{slug}", Role.MEDICAL_COMMISSION, code),
             StaffSpec(f"admin.{slug}", Role.ADMINISTRATOR, code),
         ]
     for code, name, _region in BRANCHES:
@@ -622,6 +628,261 @@ def ensure_claims(org, people, logins, rng):
     return filed
 
 
+# --- The other case types in every state, through their services -----------------------------
+
+REFUND_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "rejected", "paid", "withdrawn"]
+WAIVER_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "rejected", "applied", "withdrawn"]
+GRIEVANCE_STATES = [
+    "submitted", "triaged", "investigating", "awaiting_info", "resolved", "closed", "withdrawn", "escalated",
+]
+MEDICAL_STATES = [
+    "requested", "documents_review", "awaiting_info", "scheduled", "decided", "appealed", "appeal_scheduled", "final",
+    "withdrawn",
+]
+PAYEE_STATES = ["submitted", "verifying", "verified", "approved", "rejected", "active", "suspended", "revoked", "withdrawn"]
+SESSION_PLACE = "Regional medical centre, room 2"
+
+
+class _People:
+    """Demo people of one branch handed out in a fixed order, from the end of the list (the
+    claims take theirs from the start), so that a re-run picks the same people."""
+
+    def __init__(self, people, branch):
+        self.rows = [p for p, kind, _slot in reversed(people) if p.branch_id == branch.pk and kind == Profile.WORKER]
+        self.next = 0
+
+    def take(self):
+        person = self.rows[self.next % len(self.rows)]
+        self.next += 1
+        return person
+
+
+def _paid_period(person=None, employer=None):
+    """The latest period with contributions on the account, with what was assessed for it."""
+    from registry import ledger
+
+    entries = ContributionEntry.objects.filter(**({"person": person} if person else {"employer": employer}))
+    period = entries.aggregate(m=Max("period"))["m"]
+    assessed = ledger.balance(person=person, employer=employer, period_from=period, period_to=period).assessed
+    return period, assessed
+
+
+def _refund(state, person, staff):
+    from registry import ledger
+    from registry.models import LedgerPosting
+
+    from . import refunds
+
+    period, assessed = _paid_period(person=person)
+    # Paid twice for the month: what is refundable is the second payment.
+    for days in (20, 35):
+        ledger.post(
+            kind=LedgerPosting.Kind.PAYMENT, amount=assessed, person=person, period=period,
+            value_date=_month_add(period, 1) + dt.timedelta(days=days - 20),
+        )
+    case = refunds.refund_file(
+        person=person, period_from=period, period_to=period, reason="The contribution for the month was paid twice."
+    )
+    cid, op = case.pk, staff.operators[0]
+    if state == "withdrawn":
+        return refunds.refund_withdraw(case_id=cid, reason="Settled with the employer.")
+    if state == "submitted":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    if state == "awaiting_info":
+        return refunds.refund_request_info(case_id=cid, actor=op, question="Please send the bank statement of both payments.")
+    if state == "in_review":
+        return case
+    approve = state != "rejected"
+    refunds.refund_recommend(case_id=cid, actor=op, approve=approve, note="" if approve else "No double payment found.")
+    if state == "recommended":
+        return case
+    return refunds.refund_decide(case_id=cid, actor=staff.supervisor, approve=approve, note="Checked against the ledger.")
+
+
+def _waiver(state, employer, staff):
+    from registry import ledger
+    from registry.models import LedgerPosting
+
+    from . import waivers
+
+    period, assessed = _paid_period(employer=employer)
+    due = _month_add(period, 1) + dt.timedelta(days=int(param("contribution.due_day", timezone.localdate())) - 1)
+    if assessed > 0:
+        ledger.post(
+            kind=LedgerPosting.Kind.PAYMENT, amount=assessed, employer=employer, period=period,
+            value_date=due + dt.timedelta(days=45),
+        )
+    case = waivers.waiver_file(
+        employer=employer, period_from=period, period_to=period, grounds="The payroll office was closed by a flood."
+    )
+    cid, op = case.pk, staff.operators[0]
+    if state == "withdrawn":
+        return waivers.waiver_withdraw(case_id=cid, reason="The penalty was paid.")
+    if state == "submitted":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    if state == "awaiting_info":
+        return waivers.waiver_request_info(case_id=cid, actor=op, question="Please send a certificate of the flood damage.")
+    if state == "in_review":
+        return case
+    approve = state != "rejected"
+    waivers.waiver_recommend(case_id=cid, actor=op, approve=approve, note="" if approve else "No grounds for a waiver.")
+    if state == "recommended":
+        return case
+    return waivers.waiver_decide(case_id=cid, actor=staff.supervisor, approve=approve, note="Reviewed.")
+
+
+def _grievance(state, person, staff):
+    from . import grievances
+
+    case = grievances.grievance_file(
+        person=person, title="Slow answer to my letter", description="I wrote to the branch and had no answer for weeks."
+    )
+    cid, op = case.pk, staff.operators[0]
+    if state == "withdrawn":
+        return grievances.grievance_withdraw(case_id=cid, reason="The branch called me back.")
+    if state == "escalated":
+        return grievances.grievance_escalate(case_id=cid, reason="I want the region to look at it.")
+    if state == "submitted":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    grievances.grievance_triage(case_id=cid, actor=op, category="service", priority="normal")
+    if state == "triaged":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    if state in ("awaiting_info", "investigating"):
+        grievances.grievance_request_info(case_id=cid, actor=op, question="Please send a copy of your letter.")
+        if state == "investigating":
+            grievances.grievance_receive_info(case_id=cid, answer="A copy is attached.")
+        return case
+    grievances.grievance_resolve(case_id=cid, actor=op, answer="We apologise; your letter has now been answered.")
+    if state == "closed":
+        after = timezone.localdate() + dt.timedelta(days=int(param("grievance.reopen_days", timezone.localdate())) + 1)
+        return grievances.grievance_close(case_id=cid, on=after)
+    return case
+
+
+def _medical(state, person, staff, doctors, appeal_doctors):
+    from . import medical
+    from .models import MedicalPurpose
+
+    case = medical.medical_request(person=person, purpose=MedicalPurpose.REVIEW)
+    cid, op = case.pk, staff.operators[0]
+    if state == "withdrawn":
+        return medical.medical_withdraw(case_id=cid, reason="The review is no longer needed.")
+    if state == "requested":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    if state == "awaiting_info":
+        return medical.medical_request_info(case_id=cid, actor=op, question="Please send the specialist's report.")
+    if state == "documents_review":
+        return case
+    medical.medical_schedule(case_id=cid, actor=op, scheduled_for=timezone.now(), location=SESSION_PLACE, members=doctors)
+    if state == "scheduled":
+        return case
+    medical.medical_decide(
+        case_id=cid, actor=doctors[0], degree_percent=60, permanent=False,
+        review_date=timezone.localdate() + dt.timedelta(days=365), note="Partial loss of working capacity.",
+    )
+    if state == "decided":
+        return case
+    if state == "final":
+        after = timezone.localdate() + dt.timedelta(days=int(param("medical.appeal_days", timezone.localdate())) + 1)
+        return medical.medical_finalise(case_id=cid, on=after)
+    medical.medical_appeal(case_id=cid, grounds="The commission did not consider my latest report.")
+    if state == "appealed":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    return medical.medical_schedule_appeal(
+        case_id=cid, actor=op, scheduled_for=timezone.now(), location=SESSION_PLACE, members=appeal_doctors
+    )
+
+
+def _payee(state, beneficiary, representative, staff):
+    from . import payees
+
+    account = BankAccount.objects.filter(person=representative, verified=True).first()
+    case = payees.payee_request(
+        beneficiary=beneficiary, representative=representative, representative_account=account,
+        relationship="daughter", grounds="The beneficiary can no longer manage money alone.",
+    )
+    cid, op = case.pk, staff.operators[0]
+    if state == "withdrawn":
+        return payees.payee_withdraw(case_id=cid, reason="The family found another arrangement.")
+    if state == "submitted":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    if state == "verifying":
+        return case
+    if state == "rejected":
+        return payees.payee_reject(case_id=cid, actor=op, reason="The documents do not show the relationship.")
+    payees.payee_verify(case_id=cid, actor=op, identity_ok=True, documents_ok=True)
+    if state == "verified":
+        return case
+    today = timezone.localdate()
+    active_from = today + dt.timedelta(days=30) if state == "approved" else today
+    payees.payee_approve(case_id=cid, actor=staff.supervisor, active_from=active_from)
+    if state == "suspended":
+        payees.payee_suspend(case_id=cid, actor=op, reason="The representative did not report for a quarter.")
+    elif state == "revoked":
+        payees.payee_revoke(case_id=cid, actor=staff.supervisor, reason="The beneficiary manages alone again.")
+    return case
+
+
+def ensure_other_cases(org, people, employers, logins):
+    """Refunds, waivers, grievances, medical commissions and payee designations in every state,
+    spread over the branches. A type with any demo case already is left as it is."""
+    from .models import ArrearsWaiver, ContributionRefund, Grievance, MedicalCommission, RepresentativePayee
+
+    staff = _branch_staff(logins, org)
+    branches = org.branches
+    demo_people = [p for p, _k, _s in people]
+    doctors = {}
+    for login in logins:
+        if login.role == Role.MEDICAL_COMMISSION:
+            doctors.setdefault(login.unit.pk, []).append(login.user)
+    pools = {b.pk: _People(people, b) for b in branches}
+    filed = {}
+
+    def todo(model, **account):
+        return not model.objects.filter(**account).exists()
+
+    def run(case_type, states, make):
+        count = 0
+        for n, state in enumerate(states):
+            branch = branches[n % len(branches)]
+            make(state, branch, staff[branch.pk])
+            count += 1
+        filed[case_type] = count
+
+    if todo(ContributionRefund, person__in=demo_people):
+        run(CaseType.CONTRIBUTION_REFUND, REFUND_STATES, lambda st, b, sf: _refund(st, pools[b.pk].take(), sf))
+    if todo(ArrearsWaiver, employer__in=employers):
+        by_branch = {b.pk: [e for e in employers if e.branch_id == b.pk] for b in branches}
+        used = {b.pk: 0 for b in branches}
+
+        def waiver(st, b, sf):
+            employer = by_branch[b.pk][used[b.pk] % len(by_branch[b.pk])]
+            used[b.pk] += 1
+            return _waiver(st, employer, sf)
+
+        run(CaseType.ARREARS_WAIVER, WAIVER_STATES, waiver)
+    if todo(Grievance, person__in=demo_people):
+        run(CaseType.GRIEVANCE, GRIEVANCE_STATES, lambda st, b, sf: _grievance(st, pools[b.pk].take(), sf))
+    if todo(MedicalCommission, person__in=demo_people):
+        run(
+            CaseType.MEDICAL_COMMISSION, MEDICAL_STATES,
+            lambda st, b, sf: _medical(st, pools[b.pk].take(), sf, doctors[b.parent_id], doctors[org.central.pk]),
+        )
+    if todo(RepresentativePayee, person__in=demo_people):
+        run(
+            CaseType.REPRESENTATIVE_PAYEE, PAYEE_STATES,
+            lambda st, b, sf: _payee(st, pools[b.pk].take(), pools[b.pk].take(), sf),
+        )
+    return filed
+
+
 @dataclass
 class DemoResult:
     logins: list
@@ -630,6 +891,8 @@ class DemoResult:
     claims_filed: int
     checkpoint: object
     claims_by_state: dict = field(default_factory=dict)
+    other_filed: dict = field(default_factory=dict)
+    cases_by_type_state: dict = field(default_factory=dict)
 
 
 def seed_demo():
@@ -645,6 +908,7 @@ def seed_demo():
     logins = ensure_staff(org, lambda: (staff_faker.first_name(), staff_faker.last_name()))
     people, employers = ensure_people(org, faker, rng)
     filed = ensure_claims(org, people, logins, rng)
+    other_filed = ensure_other_cases(org, people, employers, logins)
     checkpoint = create_checkpoint(settle=dt.timedelta(0))
     states = {}
     for state in BenefitClaim.objects.values_list("state", flat=True):
@@ -656,6 +920,13 @@ def seed_demo():
         claims_filed=filed,
         checkpoint=checkpoint,
         claims_by_state=states,
+        other_filed=other_filed,
+        cases_by_type_state={
+            (case_type, state): count
+            for case_type, state, count in Case.objects.values("case_type", "state")
+            .annotate(n=Count("id"))
+            .values_list("case_type", "state", "n")
+        },
     )
 
 

@@ -30,6 +30,12 @@ class Command(BaseCommand):
         out.write(f"  {result.claims_filed} benefit claims filed in this run; claims by state now:")
         for state, count in sorted(result.claims_by_state.items()):
             out.write(f"    {state:<14} {count}")
+        for case_type, count in result.other_filed.items():
+            out.write(f"  {count} {case_type} cases filed in this run")
+        out.write("  cases of the other types by state now:")
+        for (case_type, state), count in sorted(result.cases_by_type_state.items()):
+            if case_type != "benefit_claim":
+                out.write(f"    {case_type:<22} {state:<17} {count}")
         if notified:
             out.write(f"  {notified} notifications to claimants handed to the mail backend")
         if result.checkpoint is not None:
