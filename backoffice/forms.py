@@ -1,6 +1,7 @@
 """Forms of the staff pages. They only parse input; the services decide what is allowed."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CASE_MODELS, BenefitType, CaseType, GrievanceCategory, Priority
@@ -183,3 +184,38 @@ class AmountRecommendForm(RecommendForm):
         super().__init__(*args, **kwargs)
         self.fields["amount"].label = amount_label
         self.fields["amount"].help_text = amount_help
+
+
+# --- Representative payees -------------------------------------------------------------------------
+
+YES = "yes"
+NO = "no"
+
+
+def _yes_no(label):
+    return forms.TypedChoiceField(
+        label=label, choices=[(YES, _("Yes")), (NO, _("No"))], coerce=lambda value: value == YES, widget=forms.RadioSelect
+    )
+
+
+class VerifyForm(forms.Form):
+    identity_ok = _yes_no(_("Identity of the representative verified"))
+    documents_ok = _yes_no(_("Documents verified"))
+    note = _text(_("Note"), required=False, help_text=_("A failed check rejects the request: say why."))
+
+
+class ApprovePayeeForm(forms.Form):
+    active_from = forms.DateField(label=_("Benefits paid to the representative from"), widget=DateInput)
+    note = _text(_("Note"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["active_from"].initial = timezone.localdate
+
+
+class ReasonForm(forms.Form):
+    reason = _text(_("Reason"))
+
+
+class NoteForm(forms.Form):
+    note = _text(_("Note"), required=False)

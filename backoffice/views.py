@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import engine, grievances, medical, selectors, services, waivers
+from cases import engine, grievances, medical, payees, refunds, selectors, services, waivers
 from cases.models import (
     CASE_MODELS,
     CaseDocument,
@@ -38,7 +38,9 @@ from cases.models import (
     GrievanceCategory,
     GrievanceState,
     MedicalState,
+    PayeeState,
     Priority,
+    RefundState,
     WaiverState,
 )
 from roles.errors import DomainError, NotAuthorized
@@ -540,6 +542,116 @@ WAIVER_ACTIONS = _reviewed_actions(
 )
 
 
+REFUND_ACTIONS = _reviewed_actions(
+    RefundState,
+    recommend=refunds.refund_recommend,
+    request_info=refunds.refund_request_info,
+    receive_info=refunds.refund_receive_info,
+    decide=refunds.refund_decide,
+    amount_label=gettext_lazy("Amount to refund"),
+    amount_help=gettext_lazy("Leave empty for the refundable amount the ledger shows."),
+)
+
+
+# --- Representative payees ---------------------------------------------------------------------------------
+
+
+def _payee_approver(s):
+    """A supervisor who did not verify the request may approve or reject it at the approval step."""
+    return (
+        s.node == "approve"
+        and s.task.owner_id in (None, s.user.pk)
+        and s.in_state(PayeeState.VERIFIED)
+        and s.case.verified_by_id != s.user.pk
+        and s.may(Power.DECIDE_CASE, s.case.owning_unit)
+    )
+
+
+def _may_decide(s):
+    return s.may(Power.DECIDE_CASE, s.case.owning_unit)
+
+
+PAYEE_ACTIONS = [
+    Action(
+        slug="verify",
+        title=gettext_lazy("Verify the representative"),
+        button=gettext_lazy("Record the verification"),
+        form_class=forms.VerifyForm,
+        run=lambda user, case, data: payees.payee_verify(
+            case_id=case.pk,
+            actor=user,
+            identity_ok=data["identity_ok"],
+            documents_ok=data["documents_ok"],
+            note=data["note"],
+        ),
+        done=gettext_lazy("The verification was recorded."),
+        allowed=lambda s: s.works(("verify",), PayeeState.VERIFYING),
+    ),
+    Action(
+        slug="approve",
+        title=gettext_lazy("Approve"),
+        button=gettext_lazy("Approve the representative"),
+        form_class=forms.ApprovePayeeForm,
+        run=lambda user, case, data: payees.payee_approve(
+            case_id=case.pk, actor=user, active_from=data["active_from"], note=data["note"]
+        ),
+        done=gettext_lazy("The representative payee is approved."),
+        allowed=_payee_approver,
+    ),
+    Action(
+        slug="reject",
+        title=gettext_lazy("Reject the request"),
+        button=gettext_lazy("Reject"),
+        form_class=forms.ReasonForm,
+        run=lambda user, case, data: payees.payee_reject(case_id=case.pk, actor=user, reason=data["reason"]),
+        done=gettext_lazy("The request is rejected."),
+        allowed=lambda s: s.works(("verify",), PayeeState.VERIFYING) or _payee_approver(s),
+        secondary=True,
+    ),
+    Action(
+        slug="activate",
+        title=gettext_lazy("Activate the designation"),
+        button=gettext_lazy("Activate now"),
+        form_class=forms.ConfirmForm,
+        run=lambda user, case, data: payees.payee_activate(case_id=case.pk, actor=user),
+        done=gettext_lazy("The designation is in force: benefits are paid to the representative."),
+        allowed=lambda s: s.in_state(PayeeState.APPROVED)
+        and s.case.active_from is not None
+        and s.case.active_from <= timezone.localdate()
+        and s.may_work(),
+    ),
+    Action(
+        slug="suspend",
+        title=gettext_lazy("Suspend"),
+        button=gettext_lazy("Suspend the designation"),
+        form_class=forms.ReasonForm,
+        run=lambda user, case, data: payees.payee_suspend(case_id=case.pk, actor=user, reason=data["reason"]),
+        done=gettext_lazy("The designation is suspended: benefits go to the beneficiary's own account."),
+        allowed=lambda s: s.in_state(PayeeState.ACTIVE) and s.may_work(),
+        secondary=True,
+    ),
+    Action(
+        slug="resume",
+        title=gettext_lazy("Resume"),
+        button=gettext_lazy("Resume the designation"),
+        form_class=forms.NoteForm,
+        run=lambda user, case, data: payees.payee_resume(case_id=case.pk, actor=user, note=data["note"]),
+        done=gettext_lazy("The designation is in force again."),
+        allowed=lambda s: s.in_state(PayeeState.SUSPENDED) and _may_decide(s),
+    ),
+    Action(
+        slug="revoke",
+        title=gettext_lazy("Revoke"),
+        button=gettext_lazy("Revoke the designation"),
+        form_class=forms.ReasonForm,
+        run=lambda user, case, data: payees.payee_revoke(case_id=case.pk, actor=user, reason=data["reason"]),
+        done=gettext_lazy("The designation is revoked: benefits go to the beneficiary's own account."),
+        allowed=lambda s: s.in_state(PayeeState.APPROVED, PayeeState.ACTIVE, PayeeState.SUSPENDED) and _may_decide(s),
+        secondary=True,
+    ),
+]
+
+
 # --- Grievances -------------------------------------------------------------------------------------------
 
 
@@ -774,6 +886,8 @@ ACTIONS = {
     CaseType.GRIEVANCE: _by_slug(GRIEVANCE_ACTIONS),
     CaseType.MEDICAL_COMMISSION: _by_slug(MEDICAL_ACTIONS),
     CaseType.ARREARS_WAIVER: _by_slug(WAIVER_ACTIONS),
+    CaseType.CONTRIBUTION_REFUND: _by_slug(REFUND_ACTIONS),
+    CaseType.REPRESENTATIVE_PAYEE: _by_slug(PAYEE_ACTIONS),
 }
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from cases import grievances, services
+from cases import grievances, refunds, services
 from cases.models import BenefitType, GrievanceCategory, Priority
 from registry import ledger
 from registry.models import LedgerPosting
@@ -67,3 +67,28 @@ def employer_in_arrears(branch, *, wage=Decimal("2000.00"), days_late=60):
         employer=employer,
     )
     return employer
+
+
+def overpaid(branch, monthly_payment="400.00", months=3):
+    """An insured person who paid ``monthly_payment`` for each month from January 2024 against the
+    300.00 ``make_insured`` assesses: the difference is overpaid."""
+    person = make_insured(branch)
+    for month in range(1, months + 1):
+        period = dt.date(2024, month, 1)
+        ledger.post(
+            kind=LedgerPosting.Kind.PAYMENT,
+            amount=Decimal(monthly_payment),
+            period=period,
+            value_date=dt.date(2024, month + 1, 15),
+            person=person,
+        )
+    return person
+
+
+def file_refund(person, months=3):
+    return refunds.refund_file(
+        person=person,
+        period_from=JAN_2024,
+        period_to=dt.date(2024, months, 1),
+        reason="I paid twice by mistake.",
+    )

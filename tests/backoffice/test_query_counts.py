@@ -16,7 +16,7 @@ from cases.models import MedicalPurpose
 from roles.models import Role
 from tests.conftest import staff
 
-from .conftest import file_claims, file_grievance, recommend
+from .conftest import file_claims, file_grievance, file_refund, overpaid, recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,11 @@ def test_medical_commission_page_query_count(client, team, org, insured, events,
     )
     body = _case_page(client, doctors[0], case, CASE_QUERIES + 2, django_assert_num_queries)
     assert 'name="decide-degree_percent"' in body and "doc_0, doc_1, doc_2" in body
+
+
+@pytest.mark.parametrize("events", [6, 30])
+@pytest.mark.parametrize(("who", "expected"), [("operator", CASE_QUERIES), ("supervisor", CASE_QUERIES_SUPERVISOR)])
+def test_refund_page_query_count(client, team, org, events, who, expected, django_assert_num_queries):
+    refund = _busy(file_refund(overpaid(org.north_a)), team["operator"], events)
+    body = _case_page(client, team[who], refund, expected, django_assert_num_queries)
+    assert body.count('<td class="num">') == events and "Review the refund" in body
