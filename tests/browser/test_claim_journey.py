@@ -1,85 +1,21 @@
-"""Staff pages in a real browser: Debian's Chromium driven by Playwright against a live server.
-
-Playwright's synchronous API keeps an event loop running in the test's thread while it is
-open, and Django refuses database access from such a thread: each test prepares its data
-before the browser starts and checks the database after it stops.
-"""
+"""The benefit claim journey in a real browser (see ``support`` for how the browser runs)."""
 
 import datetime as dt
 import os
 import re
-import tempfile
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
-from roles.models import Role
-from tests.conftest import build_org, make_insured, staff
-from tests.support import AuditTransactionTestCase
+
+from .support import BrowserTestCase, screenshot_path
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
-SCREENSHOT = os.environ.get("SOCIUS_SCREENSHOT") or os.path.join(tempfile.gettempdir(), "socius-case-page.png")
+SCREENSHOT = os.environ.get("SOCIUS_SCREENSHOT") or screenshot_path("case-page")
 EVENT_DAY = dt.date(2024, 12, 1)
-
-
-class BrowserTestCase(AuditTransactionTestCase, StaticLiveServerTestCase):
-    def setUp(self):
-        super().setUp()
-        self.org = build_org()
-        self.operator = staff("op_na", Role.OPERATOR, self.org.north_a)
-        self.supervisor = staff("sup_na", Role.SUPERVISOR, self.org.north_a)
-        self.supervisor2 = staff("sup2_na", Role.SUPERVISOR, self.org.north_a)
-        self.insured = make_insured(self.org.north_a)
-        self._playwright = None
-
-    def start_browser(self):
-        self._playwright = sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        self.context = self.browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
-        self.context.set_default_timeout(15_000)
-        self.page = self.context.new_page()
-        return self.page
-
-    def stop_browser(self):
-        if self._playwright is not None:
-            self.context.close()
-            self.browser.close()
-            self._playwright.stop()
-            self._playwright = None
-
-    def tearDown(self):
-        self.stop_browser()
-        super().tearDown()
-
-    def url(self, path):
-        return self.live_server_url + path
-
-    def log_in(self, username):
-        page = self.page
-        page.goto(self.url("/login/"))
-        page.get_by_label("User name").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="My inbox")).to_be_visible()
-
-    def log_out(self):
-        self.page.get_by_role("button", name="Log out").click()
-        expect(self.page.get_by_role("heading", name="Staff login")).to_be_visible()
 
 
 class ClaimJourneyTest(BrowserTestCase):
