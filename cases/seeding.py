@@ -956,7 +956,7 @@ REJECTION = "The qualifying contribution period is not met."
 WITHDRAWAL = "The claimant no longer needs the benefit."
 
 
-def synthetic_reference(case_id, year):
+def synthetic_reference(case_id, year, prefix="BC"):
     """A claim reference for a synthetic case. The services draw eight characters from an
     alphabet without U; these start with U, so the two can never collide."""
     body = []
@@ -966,7 +966,7 @@ def synthetic_reference(case_id, year):
         body.append(REFERENCE_ALPHABET[r])
     if n:
         raise ValueError("case id out of range for a reference")
-    return f"BC-{year}-U{''.join(reversed(body))}"
+    return f"{prefix}-{year}-U{''.join(reversed(body))}"
 
 
 # Column kinds, for encoding values per database. JSON values are given as JSON text.
@@ -1556,7 +1556,7 @@ def _scale_batch(ctx, writer, tables, count):
     }
 
 
-def seed_scale(cases, *, batch=20_000, seed=1, checkpoint=True, threaded=None, progress=None):
+def seed_scale(cases, *, batch=20_000, seed=1, checkpoint=True, threaded=None, progress=None, types=None):
     """Write ``cases`` synthetic benefit claims in batches, each batch in one transaction.
 
     Needs the org tree (it is created, with parameters and authority limits, when there is
@@ -1592,22 +1592,33 @@ def seed_scale(cases, *, batch=20_000, seed=1, checkpoint=True, threaded=None, p
                 progress(stats)
 
     loader = _Loader(writer, threaded=threaded, on_loaded=loaded)
+    shares = split_cases(cases, CASE_TYPES if types is None else types)
     try:
-        done = 0
-        while done < cases:
-            size = min(batch, cases - done)
-            if threaded:
-                loader.submit(_scale_batch(ctx, writer, tables, size))
+        for case_type, share in shares.items():
+            if case_type == CaseType.BENEFIT_CLAIM:
+                make = _scale_batch
             else:
-                # Ids are reserved and rows written under the same transaction.
-                with transaction.atomic():
-                    loader.submit(_scale_batch(ctx, writer, tables, size))
-            done += size
+                flow = _OtherFlow(case_type, ctx.today)
+
+                def make(ctx, writer, tables, size, flow=flow):
+                    return _scale_other_batch(ctx, writer, tables, flow, size)
+
+            done = 0
+            while done < share:
+                size = min(batch, share - done)
+                if threaded:
+                    loader.submit(make(ctx, writer, tables, size))
+                else:
+                    # Ids are reserved and rows written under the same transaction.
+                    with transaction.atomic():
+                        loader.submit(make(ctx, writer, tables, size))
+                done += size
     finally:
         loader.close()
     if writer.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for table in (*tables, CASE_TABLE, CLAIM_TABLE):
+            detail_tables = [_detail_table(t) for t in shares if t != CaseType.BENEFIT_CLAIM]
+            for table in (*tables, CASE_TABLE, CLAIM_TABLE, ACCOUNT_TABLE, *detail_tables):
                 cursor.execute(f'ANALYZE "{table.name}"')
     if checkpoint:
         checkpoint_started = time.monotonic()
@@ -1615,3 +1626,219 @@ def seed_scale(cases, *, batch=20_000, seed=1, checkpoint=True, threaded=None, p
         stats.checkpoint_seconds = time.monotonic() - checkpoint_started
     stats.seconds = time.monotonic() - started
     return stats
+
+
+# --- Bulk synthetic cases of the other types --------------------------------------------------
+
+CASE_TYPES = [c for c in CaseType.values]
+# Share of the other types' synthetic cases left in each situation.
+OTHER_MIX = [("submitted", 0.6), ("taken", 0.3), ("withdrawn", 0.1)]
+# case type: (reference prefix, flow module path, flow class name, first node)
+OTHER_FLOWS = {
+    CaseType.CONTRIBUTION_REFUND: ("CR", "workflows.refund_flow", "RefundFlow", "review"),
+    CaseType.GRIEVANCE: ("GR", "workflows.grievance_flow", "GrievanceFlow", "triage"),
+    CaseType.ARREARS_WAIVER: ("AW", "workflows.waiver_flow", "ArrearsWaiverFlow", "review"),
+    CaseType.MEDICAL_COMMISSION: ("MC", "workflows.medical_flow", "MedicalCommissionFlow", "review"),
+    CaseType.REPRESENTATIVE_PAYEE: ("RP", "workflows.payee_flow", "RepresentativePayeeFlow", "verify"),
+}
+OTHER_TEXT = {
+    CaseType.CONTRIBUTION_REFUND: "The contribution for the month was paid twice.",
+    CaseType.GRIEVANCE: "I wrote to the branch and had no answer for weeks.",
+    CaseType.ARREARS_WAIVER: "The payroll office was closed by a flood.",
+    CaseType.MEDICAL_COMMISSION: "Periodic review of the degree of disability.",
+    CaseType.REPRESENTATIVE_PAYEE: "The beneficiary can no longer manage money alone.",
+}
+
+
+def _detail_table(case_type):
+    from .models import CASE_MODELS
+
+    columns = {
+        CaseType.CONTRIBUTION_REFUND: (
+            ("case_ptr_id", INT), ("recommendation", STR), ("recommendation_note", STR), ("decision_note", STR),
+            ("period_from", DATE), ("period_to", DATE), ("reason", STR), ("refundable_amount", DEC),
+            ("info_request", STR), ("payment_order", STR),
+        ),
+        CaseType.ARREARS_WAIVER: (
+            ("case_ptr_id", INT), ("recommendation", STR), ("recommendation_note", STR), ("decision_note", STR),
+            ("period_from", DATE), ("period_to", DATE), ("grounds", STR), ("penalty_amount", DEC),
+            ("penalty_computation", JSON), ("info_request", STR),
+        ),
+        CaseType.GRIEVANCE: (
+            ("case_ptr_id", INT), ("title", STR), ("description", STR), ("category", STR), ("priority", STR),
+            ("info_request", STR), ("answer", STR), ("reopened_count", INT),
+        ),
+        CaseType.MEDICAL_COMMISSION: (
+            ("case_ptr_id", INT), ("purpose", STR), ("info_request", STR), ("decision_note", STR), ("appeal_grounds", STR),
+        ),
+        CaseType.REPRESENTATIVE_PAYEE: (
+            ("case_ptr_id", INT), ("representative_id", INT), ("representative_account_id", INT), ("relationship", STR),
+            ("grounds", STR), ("identity_verified", INT), ("documents_verified", INT), ("end_reason", STR),
+        ),
+    }[case_type]
+    return Table(CASE_MODELS[case_type], columns)
+
+
+ACCOUNT_TABLE = Table(
+    BankAccount,
+    (("id", INT), ("person_id", INT), ("iban", STR), ("holder", STR), ("verified", INT), ("valid_from", DATE)),
+)
+
+
+class _OtherFlow:
+    """Per type: flow references, queue permission, SLA days, the take transition."""
+
+    def __init__(self, case_type, today):
+        import importlib
+
+        from viewflow.workflow.fields import get_flow_ref, get_task_ref
+
+        from .models import CASE_MODELS
+
+        prefix, module, name, node = OTHER_FLOWS[case_type]
+        flow_class = getattr(importlib.import_module(module), name)
+        self.case_type = case_type
+        self.prefix = prefix
+        self.node = node
+        self.flow_ref = get_flow_ref(flow_class)
+        self.task_ref = get_task_ref(getattr(flow_class, node))
+        self.permission = flow_class.QUEUE_PERMISSIONS[node]
+        self.sla_days = int(param(f"sla.{case_type}.days", today))
+        model = CASE_MODELS[case_type]
+        self.first_state = "requested" if case_type == CaseType.MEDICAL_COMMISSION else "submitted"
+        self.take_starts = model.TAKE_STARTS.get(self.first_state)
+        self.taken_state = {
+            "start_review": "in_review" if case_type != CaseType.MEDICAL_COMMISSION else "documents_review",
+            "start_verification": "verifying",
+        }.get(self.take_starts, self.first_state)
+        self.table = _detail_table(case_type)
+
+
+def _other_detail(flow, case_id, person_id, t0, rep):
+    text = OTHER_TEXT[flow.case_type]
+    period = _month_add(t0.date().replace(day=1), -3)
+    if flow.case_type == CaseType.CONTRIBUTION_REFUND:
+        return (case_id, "", "", "", period, period, text, Decimal("300.00"), "", "")
+    if flow.case_type == CaseType.ARREARS_WAIVER:
+        return (case_id, "", "", "", period, period, text, Decimal("15.00"), EMPTY_JSON, "")
+    if flow.case_type == CaseType.GRIEVANCE:
+        return (case_id, "Slow answer to my letter", text, "", "normal", "", "", 0)
+    if flow.case_type == CaseType.MEDICAL_COMMISSION:
+        return (case_id, "review", "", "", "")
+    return (case_id, rep[0], rep[1], "daughter", text, False, False, "")
+
+
+def _scale_other_batch(ctx, writer, tables, flow, count):
+    """``count`` cases of one other type with their people (and, for payees, representatives
+    with their accounts), processes, tasks and audit chains."""
+    person_t, process_t, task_t, event_t = tables
+    rng = ctx.rng
+    payee = flow.case_type == CaseType.REPRESENTATIVE_PAYEE
+    n_persons = count * 2 if payee else count
+    person_ids = writer.reserve_ids(person_t, n_persons)
+    account_ids = writer.reserve_ids(ACCOUNT_TABLE, count) if payee else []
+    case_ids = writer.reserve_ids(CASE_TABLE, count)
+    process_ids = writer.reserve_ids(process_t, count)
+    task_ids = writer.reserve_ids(task_t, count)
+    persons, accounts, cases, details, processes, tasks, events = [], [], [], [], [], [], []
+    by_state = {}
+    states = rng.choices([s for s, _w in OTHER_MIX], [w for _s, w in OTHER_MIX], k=count)
+    for n in range(count):
+        branch = ctx.branches[rng.randrange(len(ctx.branches))]
+        state = states[n]
+        if state == "taken" and not ctx.operators.get(branch.pk):
+            state = "submitted"
+        t0 = ctx.now - dt.timedelta(seconds=rng.randint(3600, 90 * 86400))
+        at = t0
+        case_id, process_id, task_id = case_ids[n], process_ids[n], task_ids[n]
+        persons.append(_person_row(ctx, person_ids[n], branch, None, t0))
+        rep = None
+        if payee:
+            rep_row = _person_row(ctx, person_ids[count + n], branch, None, t0)
+            persons.append(rep_row)
+            rep = (rep_row[0], account_ids[n])
+            accounts.append(
+                (account_ids[n], rep_row[0], f"XX{rep_row[0]:020d}", f"{rep_row[2]} {rep_row[3]}", True, t0.date())
+            )
+        chain = _Chain(case_id, branch.pk, events)
+        due = t0.date() + dt.timedelta(days=flow.sla_days)
+        chain.add(f"{flow.case_type}.created", at, to_state="draft", payload={"channel": "portal"})
+        chain.add(f"{flow.case_type}.submit", at, from_state="draft", to_state=flow.first_state, payload={"due_date": due})
+        task_payload = {"task": task_id, "node": flow.node}
+        chain.add("task.created", at, payload={**task_payload, "queue": branch.code})
+        current = flow.first_state
+        status, owner, assigned, finished = "NEW", None, None, None
+        process_status, process_finished = "NEW", None
+        if state == "withdrawn":
+            at = _later(rng, at, ctx.now, 72)
+            chain.add(f"{flow.case_type}.withdraw", at, from_state=current, to_state="withdrawn", payload={"reason": ""})
+            current = "withdrawn"
+            chain.add("task.cancelled", at, payload={**task_payload, "reason": "withdrawn"})
+            status, finished = "CANCELED", at
+            process_status, process_finished = "DONE", at
+        elif state == "taken":
+            operators = ctx.operators[branch.pk]
+            operator = operators[rng.randrange(len(operators))]
+            at = _later(rng, at, ctx.now, 96)
+            chain.add("task.assigned", at, actor=operator, payload={**task_payload, "owner": operator.username})
+            status, owner, assigned = "ASSIGNED", operator.pk, at
+            if flow.take_starts:
+                chain.add(
+                    f"{flow.case_type}.{flow.take_starts}", at, actor=operator, from_state=current,
+                    to_state=flow.taken_state,
+                )
+                current = flow.taken_state
+        cases.append(
+            (
+                case_id, synthetic_reference(case_id, t0.year, flow.prefix), flow.case_type, current, due, t0, at,
+                chain.head.seq, chain.head.hash, None, branch.pk, person_ids[n], process_id,
+            )
+        )
+        details.append(_other_detail(flow, case_id, person_ids[n], t0, rep))
+        processes.append((process_id, flow.flow_ref, process_status, t0, process_finished, EMPTY_JSON))
+        tasks.append(
+            (
+                task_id, process_id, flow.task_ref, "HUMAN", status, t0, assigned, finished, "start", owner,
+                flow.permission, ctx.unit_ct, str(branch.pk), EMPTY_JSON,
+            )
+        )
+        key = f"{flow.case_type}/{current}"
+        by_state[key] = by_state.get(key, 0) + 1
+    return {
+        "tables": [
+            (table, writer.encode(table, rows))
+            for table, rows in (
+                (person_t, persons),
+                (ACCOUNT_TABLE, accounts),
+                (process_t, processes),
+                (CASE_TABLE, cases),
+                (flow.table, details),
+                (task_t, tasks),
+                (event_t, events),
+            )
+            if rows
+        ],
+        "persons": len(persons),
+        "cases": len(cases),
+        "tasks": len(tasks),
+        "open_tasks": sum(1 for t in tasks if t[4] in ("NEW", "ASSIGNED")),
+        "assigned_tasks": sum(1 for t in tasks if t[4] == "ASSIGNED"),
+        "events": len(events),
+        "by_state": by_state,
+    }
+
+
+def split_cases(total, types):
+    """How many cases of each type: benefit claims half (when chosen), the rest evenly."""
+    types = [t for t in CASE_TYPES if t in types]
+    if not types:
+        return {}
+    shares = {}
+    others = [t for t in types if t != CaseType.BENEFIT_CLAIM]
+    rest = total
+    if CaseType.BENEFIT_CLAIM in types:
+        shares[CaseType.BENEFIT_CLAIM] = total // 2 if others else total
+        rest -= shares[CaseType.BENEFIT_CLAIM]
+    for i, case_type in enumerate(others):
+        shares[case_type] = rest // len(others) + (1 if i < rest % len(others) else 0)
+    return shares

@@ -12,7 +12,7 @@ from viewflow.workflow.models import Process, Task
 from audit.models import AuditEvent
 from audit.verify import verify_all
 from cases import selectors, services
-from cases.models import BenefitClaim, Case, ClaimState
+from cases.models import BenefitClaim, Case, CaseType, ClaimState
 from cases.seeding import SCALE_BENEFITS, SCALE_MIX, seed_scale, synthetic_reference
 from registry.models import Person
 from registry.ssn import is_valid_ssn
@@ -23,6 +23,7 @@ from .conftest import run_command
 
 REVIEW = get_task_ref(BenefitClaimFlow.review)
 DECIDE = get_task_ref(BenefitClaimFlow.decide)
+CLAIMS_ONLY = [CaseType.BENEFIT_CLAIM]
 
 
 def queue(permission, unit):
@@ -90,7 +91,7 @@ def check_seeded(org, team, stats, cases):
 
 @pytest.mark.django_db
 def test_seeded_claims_fill_queues_and_verify(org, scale_team):
-    stats = seed_scale(300, batch=120, threaded=False, seed=7)
+    stats = seed_scale(300, types=CLAIMS_ONLY, batch=120, threaded=False, seed=7)
     check_seeded(org, scale_team, stats, 300)
 
     # The staff selectors find them.
@@ -105,7 +106,7 @@ def test_seeded_claims_fill_queues_and_verify(org, scale_team):
 
 @pytest.mark.django_db
 def test_services_carry_on_with_seeded_claims(org, scale_team):
-    seed_scale(200, batch=200, threaded=False, seed=3)
+    seed_scale(200, types=CLAIMS_ONLY, batch=200, threaded=False, seed=3)
     operator = scale_team["operators"][org.north_a.pk][0]
     submitted = BenefitClaim.objects.filter(owning_unit=org.north_a, state=ClaimState.SUBMITTED).first()
     services.task_take(case_id=submitted.pk, actor=operator)
@@ -122,7 +123,7 @@ def test_services_carry_on_with_seeded_claims(org, scale_team):
 
 @pytest.mark.django_db
 def test_without_an_org_tree_a_minimal_one_is_made():
-    stats = seed_scale(40, batch=25, threaded=False)
+    stats = seed_scale(40, types=CLAIMS_ONLY, batch=25, threaded=False)
     assert OrgUnit.objects.filter(level=Level.BRANCH).count() == 4
     assert stats.cases == BenefitClaim.objects.count() == 40
     # Nobody works there yet: claims wait in the queues or were withdrawn.
@@ -132,8 +133,8 @@ def test_without_an_org_tree_a_minimal_one_is_made():
 
 @pytest.mark.django_db
 def test_a_second_run_adds_new_people_and_claims(org, scale_team):
-    seed_scale(50, threaded=False)
-    seed_scale(50, threaded=False)
+    seed_scale(50, types=CLAIMS_ONLY, threaded=False)
+    seed_scale(50, types=CLAIMS_ONLY, threaded=False)
     assert BenefitClaim.objects.count() == Person.objects.count() == 100
     assert verify_all().ok
 
@@ -205,7 +206,7 @@ def test_seeded_chains_are_the_ones_the_services_write(org, scale_team):
     through_services[ClaimState.REJECTED] = case
 
     real = set(through_services.values())
-    seed_scale(150, batch=150, threaded=False, seed=11)
+    seed_scale(150, types=CLAIMS_ONLY, batch=150, threaded=False, seed=11)
     for state, service_case in through_services.items():
         seeded = (
             BenefitClaim.objects.filter(state=state, owning_unit=org.north_a)

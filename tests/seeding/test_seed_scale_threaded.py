@@ -23,7 +23,7 @@ class ThreadedSeedTests(AuditTransactionTestCase):
         staff("sup_na", Role.SUPERVISOR, self.org.north_a)
 
     def test_command_seeds_in_batches_from_the_loader_thread(self):
-        output = run_command("seed_scale", cases=300, batch=100)
+        output = run_command("seed_scale", cases=300, batch=100, types="benefit_claim")
         assert "300/300 cases" in output and "cases/s" in output
         assert BenefitClaim.objects.count() == 300
         submitted = BenefitClaim.objects.filter(owning_unit=self.org.north_a, state=ClaimState.SUBMITTED).count()
@@ -52,7 +52,7 @@ class ThreadedSeedTests(AuditTransactionTestCase):
         seeding.BulkWriter.load = load
         try:
             with pytest.raises(RuntimeError, match="disk full"):
-                seeding.seed_scale(250, batch=100, checkpoint=False)
+                seeding.seed_scale(250, types=["benefit_claim"], batch=100, checkpoint=False)
         finally:
             seeding.BulkWriter.load = original
         # The first batch committed whole; the second rolled back; the third never ran.
