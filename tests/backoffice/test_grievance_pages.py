@@ -199,7 +199,8 @@ def test_escalation_at_the_claimants_request(client, team, org, grievance):
     task = selectors.open_task_of(g)
     assert task.owner_permission_obj_pk == str(org.north.pk) and task.status == STATUS.NEW
     assert "escalated once" in body and "<dt>Queue</dt><dd>North region</dd>" in body
-    assert "<dt>from unit</dt><dd>NA</dd><dt>to unit</dt><dd>N</dd>" in history(response)
+    rows = history(response)
+    assert "<dt>from unit</dt><dd>NA</dd>" in rows and "<dt>to unit</dt><dd>N</dd>" in rows
     # The branch operator may no longer take it; the region's supervisor may.
     assert ">Take<" not in body
     client.force_login(team["region_supervisor"])
