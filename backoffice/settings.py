@@ -187,6 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     "payment-run": {"task": "cases.tasks.pay_due_claims_task", "schedule": 24 * 3600.0},
     "deadlines": {"task": "cases.tasks.mark_overdue_task", "schedule": 24 * 3600.0},
     "object-permissions": {"task": "roles.tasks.refresh_object_permissions", "schedule": 24 * 3600.0},
+    "notification-sweep": {"task": "cases.tasks.resend_stale_notifications", "schedule": 3600.0},
     "payee-activation": {"task": "cases.tasks.activate_due_payees_task", "schedule": 24 * 3600.0},
     "medical-finality": {"task": "cases.tasks.finalise_medical_decisions_task", "schedule": 24 * 3600.0},
 }

@@ -57,6 +57,7 @@ two, or the broker refuses the message, the notification stays ``pending`` with 
 them would want an index on pending notifications, which the model does not have yet.
 """
 
+import datetime as dt
 from functools import partial
 
 from django.conf import settings
@@ -264,3 +265,21 @@ def portal_message_open(*, notification_id, person):
             message.read_at = timezone.now()
             message.save(update_fields=["read_at"])
     return message
+
+
+# Longer than the longest retry delay of send_notification (cases/tasks.py RETRY_DELAYS), so the
+# sweep never races a retry that is only waiting for its turn.
+STALE_AFTER = dt.timedelta(hours=2)
+
+
+def stale_pending(*, now=None, limit=1000):
+    """Ids of e-mail and SMS notifications still pending long after they were recorded: their
+    publication was lost (the process died between commit and publish, or the broker refused)."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            status=Status.PENDING, channel__in=SENT_BY_TASK, created_at__lt=now - STALE_AFTER
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

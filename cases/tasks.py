@@ -53,3 +53,13 @@ def finalise_medical_decisions_task():
 
     finalised, refused = finalise_due_decisions()
     return {"finalised": finalised, "refused": len(refused)}
+
+
+@shared_task
+def resend_stale_notifications():
+    """Hourly (beat): publish again the notifications whose publication was lost. Safe: sending is
+    idempotent, so a notification published twice is still sent once."""
+    ids = notifications.stale_pending()
+    for notification_id in ids:
+        send_notification.delay(notification_id)
+    return len(ids)

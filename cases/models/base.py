@@ -207,6 +207,11 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="notification_pending", condition=models.Q(status="pending")
+            ),
+        ]
 
 
 class StaffAlert(models.Model):
