@@ -43,7 +43,7 @@ def audit_verify_output():
     return out.getvalue()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_demo_has_every_state_of_every_type_and_a_rerun_adds_nothing():
     run_command("seed_demo")
     seen = by_type_state()
