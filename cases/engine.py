@@ -355,3 +355,39 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
         step.audit("document.added", payload={"document": document.pk, "title": document.title, "sha256": document.sha256})
         step.save()
         return document
+
+
+# --- Asking the person for information (every type with a review step) ---------------------------------
+
+
+def case_request_info(*, case_id, actor, question, lock, node, empty_message, subject):
+    """Whoever holds the ``node`` task asks the person for information and keeps the task while
+    waiting. ``lock`` locks and returns the case; ``subject`` is the notification's subject, with
+    ``%(ref)s`` for the reference."""
+    question = required_text(question, empty_message, "question")
+    with transaction.atomic():
+        case = lock(case_id)
+        authority = grant(actor, Power.WORK_CASE, case.owning_unit)
+        own_task(case, actor, node)
+        step = step_for(case, actor, authority)
+        step.transition("request_info", question=question, payload={"question": question})
+        step.save("info_request")
+        from .notifications import notify_person
+
+        notify_person(case, "info_requested", step, subject=subject % {"ref": case.reference}, body=question)
+        return case
+
+
+def case_receive_info(*, case_id, actor=None, answer="", lock):
+    """The person's answer arrived (portal: actor None; counter: the staff member); work goes on.
+    The answer is kept as a comment on the case."""
+    answer = (answer or "").strip()
+    with transaction.atomic():
+        case = lock(case_id)
+        authority = grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
+        step = step_for(case, actor, authority)
+        step.transition("receive_info", payload={"answer": answer})
+        if answer:
+            CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
+        step.save()
+        return case

@@ -32,7 +32,6 @@ from .locks import lock_case
 from .models import (
     BenefitClaim,
     BenefitType,
-    CaseComment,
     CaseType,
     ClaimState,
     CommissionSession,
@@ -102,36 +101,20 @@ def medical_request(*, person, purpose, related_claim=None, actor=None):
 
 def medical_request_info(*, case_id, actor, question):
     """The operator reviewing the documents asks the person for more and waits inside the task."""
-    question = engine.required_text(question, _("Write which documents the person must provide."), "question")
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        engine.own_task(case, actor, "review")
-        step = engine.step_for(case, actor, authority)
-        step.transition("request_info", question=question, payload={"question": question})
-        step.save("info_request")
-        notify_person(
-            case,
-            "info_requested",
-            step,
-            subject=_("Documents needed for your medical commission %(ref)s") % {"ref": case.reference},
-            body=question,
-        )
-        return case
+    return engine.case_request_info(
+        case_id=case_id,
+        actor=actor,
+        question=question,
+        lock=_lock,
+        node="review",
+        empty_message=_("Write which documents the person must provide."),
+        subject=_("Documents needed for your medical commission %(ref)s"),
+    )
 
 
 def medical_receive_info(*, case_id, actor=None, answer=""):
     """The documents arrived (portal: actor None; counter: the staff member): the review goes on."""
-    answer = (answer or "").strip()
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        step.transition("receive_info", payload={"answer": answer})
-        if answer:
-            CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
-        step.save()
-        return case
+    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock)
 
 
 # --- Sessions -----------------------------------------------------------------------------------

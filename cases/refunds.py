@@ -42,7 +42,7 @@ from workflows.refund_flow import RefundFlow
 from . import engine
 from .errors import CaseLocked, CaseTransitionError, Conflict, InvalidInput
 from .locks import lock_case
-from .models import CaseComment, CaseType, ContributionRefund, RefundState
+from .models import CaseType, ContributionRefund, RefundState
 from .notifications import notify_person
 
 ZERO = Decimal("0.00")
@@ -244,36 +244,20 @@ def refund_file(*, person=None, employer=None, period_from, period_to, reason, r
 
 def refund_request_info(*, case_id, actor, question):
     """Whoever holds the review task asks the applicant for information; the task stays theirs."""
-    question = engine.required_text(question, _("Write what the applicant must provide."), "question")
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        engine.own_task(case, actor, "review")
-        step = engine.step_for(case, actor, authority)
-        step.transition("request_info", question=question, payload={"question": question})
-        step.save("info_request")
-        notify_person(
-            case,
-            "info_requested",
-            step,
-            subject=_("Information needed for your refund request %(ref)s") % {"ref": case.reference},
-            body=question,
-        )
-        return case
+    return engine.case_request_info(
+        case_id=case_id,
+        actor=actor,
+        question=question,
+        lock=_lock,
+        node="review",
+        empty_message=_("Write what the applicant must provide."),
+        subject=_("Information needed for your refund request %(ref)s"),
+    )
 
 
 def refund_receive_info(*, case_id, actor=None, answer=""):
     """The applicant's answer arrived (portal: actor None; counter: the staff member)."""
-    answer = (answer or "").strip()
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        step.transition("receive_info", payload={"answer": answer})
-        if answer:
-            CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
-        step.save()
-        return case
+    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock)
 
 
 def refund_recommend(*, case_id, actor, approve, amount=None, note=""):

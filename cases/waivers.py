@@ -41,7 +41,7 @@ from workflows.waiver_flow import ArrearsWaiverFlow
 from . import engine
 from .errors import CaseLocked, Conflict, InvalidInput
 from .locks import lock_case
-from .models import ArrearsWaiver, CaseComment, CaseType
+from .models import ArrearsWaiver, CaseType
 from .notifications import notify_person
 
 WAIVER_RELATED = ("owning_unit", "deciding_unit", "person", "employer")
@@ -213,37 +213,26 @@ def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, 
 # --- Review -----------------------------------------------------------------------------------------
 
 
+def _lock(case_id):
+    return lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
+
+
 def waiver_request_info(*, case_id, actor, question):
-    question = engine.required_text(question, _("Write what the applicant must provide."), "question")
-    with transaction.atomic():
-        case = lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        engine.own_task(case, actor, "review")
-        step = engine.step_for(case, actor, authority)
-        step.transition("request_info", question=question, payload={"question": question})
-        step.save("info_request")
-        notify_person(
-            case,
-            "info_requested",
-            step,
-            subject=_("Information needed for your waiver request %(ref)s") % {"ref": case.reference},
-            body=question,
-        )
-        return case
+    """Whoever holds the review task asks the applicant for information; the task stays theirs."""
+    return engine.case_request_info(
+        case_id=case_id,
+        actor=actor,
+        question=question,
+        lock=_lock,
+        node="review",
+        empty_message=_("Write what the applicant must provide."),
+        subject=_("Information needed for your waiver request %(ref)s"),
+    )
 
 
 def waiver_receive_info(*, case_id, actor=None, answer=""):
     """The applicant's answer arrived (portal: actor None; counter: the staff member)."""
-    answer = (answer or "").strip()
-    with transaction.atomic():
-        case = lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        step.transition("receive_info", payload={"answer": answer})
-        if answer:
-            CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
-        step.save()
-        return case
+    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock)
 
 
 def waiver_recommend(*, case_id, actor, approve, amount=None, note=""):
