@@ -391,3 +391,14 @@ def case_receive_info(*, case_id, actor=None, answer="", lock):
             CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
         step.save()
         return case
+
+
+def case_withdraw(step, reason):
+    """Withdraw the locked case of ``step``: the transition, its open task cancelled, its process ended."""
+    case = step.case
+    step.transition("withdraw", payload={"reason": reason})
+    task = routing.open_task(case, lock=True)
+    if task is not None:
+        routing.task_cancel(task, audit=step.audit, reason="withdrawn")
+    if case.process_id:
+        routing.process_finish(case.process)

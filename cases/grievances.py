@@ -333,11 +333,7 @@ def grievance_withdraw(*, case_id, actor=None, reason=""):
     with transaction.atomic():
         grievance = _lock(case_id)
         step = engine.step_for(grievance, actor, _counter_grant(grievance, actor))
-        step.transition("withdraw", payload={"reason": reason})
-        task = routing.open_task(grievance, lock=True)
-        if task is not None:
-            routing.task_cancel(task, audit=step.audit, reason="withdrawn")
-        routing.process_finish(grievance.process)
+        engine.case_withdraw(step, reason)
         step.save()
         _notify(
             grievance,

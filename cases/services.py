@@ -265,12 +265,7 @@ def claim_withdraw(*, case_id, actor=None, reason=""):
         claim = lock_case(BenefitClaim, case_id, related=CLAIM_RELATED)
         grant = engine.grant(actor, Power.WORK_CASE, claim.owning_unit) if actor is not None else None
         step = engine.step_for(claim, actor, grant)
-        step.transition("withdraw", payload={"reason": reason})
-        task = routing.open_task(claim, lock=True)
-        if task is not None:
-            routing.task_cancel(task, audit=step.audit, reason="withdrawn")
-        if claim.process_id:
-            routing.process_finish(claim.process)
+        engine.case_withdraw(step, reason)
         step.save()
         return claim
 

@@ -388,12 +388,7 @@ def waiver_withdraw(*, case_id, actor=None, reason=""):
         case = lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
         authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
         step = engine.step_for(case, actor, authority)
-        step.transition("withdraw", payload={"reason": reason})
-        task = routing.open_task(case, lock=True)
-        if task is not None:
-            routing.task_cancel(task, audit=step.audit, reason="withdrawn")
-        if case.process_id:
-            routing.process_finish(case.process)
+        engine.case_withdraw(step, reason)
         step.save()
         notify_person(
             case,
