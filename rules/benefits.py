@@ -69,13 +69,6 @@ def refuse(reason, **details):
     return Assessment(eligible=False, reason=reason, details=details)
 
 
-def years_before(day, years):
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def age_on(birth_date, day):
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
