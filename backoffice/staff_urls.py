@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_reports
 
@@ -7,6 +7,11 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="inbox"),
+    path("team/", include("backoffice.urls_supervisor")),
+    path("audit/", include("backoffice.urls_audit")),
+    path("administration/", include("backoffice.urls_admin")),
+    path("flows/", include("backoffice.urls_flows")),
+    path("account/", include("backoffice.urls_account")),
     path("queue/", views.queue, name="queue"),
     path("overdue/", views_reports.overdue, name="overdue"),
     path("report/", views_reports.report, name="case_report"),

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 
 SIZES = [3, 30]
 
-# session, user, tasks with their case, person, unit and owner
-INBOX_QUERIES = 3
+# session, user, grants for the navigation (roles, delegations), tasks with their case, person,
+# unit and owner
+INBOX_QUERIES = 5
 # session, user, grants (roles, delegations), units, task ids, tasks with their rows
 QUEUE_QUERIES = 7
 # session, user, grants (2), visible units, the case's type, the case as its type with what its

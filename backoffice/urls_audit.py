@@ -1,0 +1,3 @@
+"""URLs of the audit pages of the staff workbench (included by backoffice/staff_urls.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of the supervisor pages of the staff workbench (included by backoffice/staff_urls.py)."""
+
+urlpatterns = []
