@@ -56,6 +56,14 @@ class AuditEvent(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["subject_type", "subject_id", "seq"], name="audit_event_chain_seq"),
         ]
+        # The audit search filters by one of these and reads newest first (occurred_at, id DESC);
+        # a subject's events are found through the chain constraint above.
+        indexes = [
+            models.Index(fields=["occurred_at", "id"], name="audit_event_at"),
+            models.Index(fields=["actor", "occurred_at", "id"], name="audit_event_actor_at"),
+            models.Index(fields=["on_behalf_of", "occurred_at", "id"], name="audit_event_behalf_at"),
+            models.Index(fields=["action", "occurred_at", "id"], name="audit_event_action_at"),
+        ]
 
     def __str__(self):
         return f"{self.subject_type}:{self.subject_id}#{self.seq} {self.action}"
@@ -93,3 +101,53 @@ class AuditCheckpointHead(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["checkpoint", "subject_type", "subject_id"], name="audit_head_once"),
         ]
+        # Verifying one subject reads the heads checkpoints recorded for it.
+        indexes = [models.Index(fields=["subject_type", "subject_id", "seq"], name="audit_head_subject")]
+
+
+class VerificationRun(models.Model):
+    """One full verification of the trail (``audit.verify.verify_all``), asked for by an auditor.
+
+    Not part of the trail: its start and its end are recorded there as events of the subject
+    ("verification_run", id). At most one run is in progress at a time (``in_progress``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        OK = "ok", _("no problem found")
+        BROKEN = "broken", _("problem found")
+        FAILED = "failed", _("could not finish")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    org_unit_id = models.BigIntegerField(_("org unit"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("asked at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # True while queued or running, None after: the partial unique constraint allows one run at a time.
+    in_progress = models.BooleanField(null=True, default=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    events_checked = models.BigIntegerField(default=0)
+    chains_checked = models.BigIntegerField(default=0)
+    checkpoints_checked = models.BigIntegerField(default=0)
+    heads_checked = models.BigIntegerField(default=0)
+    first_problem = models.TextField(_("first problem"), blank=True)
+
+    class Meta:
+        verbose_name = _("verification run")
+        verbose_name_plural = _("verification runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_progress"], condition=models.Q(in_progress=True), name="audit_one_verification_at_a_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"verification {self.pk} ({self.status})"
+
+    @property
+    def done(self):
+        return self.status in (self.Status.OK, self.Status.BROKEN, self.Status.FAILED)
