@@ -162,9 +162,7 @@ def unit_ids_where(user, power, on=None):
 def deciding_unit(unit, amount, decide_roles, on=None):
     """The nearest unit at or above ``unit`` whose level has a deciding role whose limit covers ``amount``."""
     on = on or today()
-    ancestors = sorted(
-        OrgUnit.objects.filter(path__in=unit.ancestor_paths()), key=lambda u: -len(u.path)
-    )
+    ancestors = sorted(OrgUnit.objects.filter(path__in=unit.ancestor_paths()), key=lambda u: -len(u.path))
     limits = {}
     for role, level, limit in (
         AuthorityLimit.objects.filter(role__in=decide_roles, valid_from__lte=on)
@@ -199,4 +197,213 @@ __all__ = [
     "authority_limit",
     "subtree",
     "period_covered",
+    "staff_roots",
+    "managed_units",
+    "staff_counts",
+    "staff_members",
+    "staff_member",
+    "staff_member_by_login",
+    "staff_assignments",
+    "managed_assignment",
+    "staff_delegations",
+    "managed_delegation",
+    "open_delegations",
+    "authority_limits",
+    "sets_authority_limits",
 ]
+
+
+# --- Administration: what an administrator sees of their own part of the organisation ----------
+
+
+def staff_roots(user, *, grants=None):
+    """Paths of the units where ``user`` manages staff by a role of their own (never by delegation),
+    without the ones already inside another: the roots of the subtrees they administer."""
+    if grants is None:
+        grants = grants_for(user)
+    paths = sorted({g.unit_path for g in grants if Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None})
+    roots = []
+    for path in paths:  # sorted: a unit's path comes after its ancestors' paths
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def paths_q(roots, field="path"):
+    """A filter matching the units (through ``field``, a path) inside any of the ``roots``' subtrees."""
+    query = Q(pk__in=[])
+    for path in roots:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+def managed_units(roots):
+    """The units of the subtrees, in materialised path order (a tree read top down): one query."""
+    if not roots:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(paths_q(roots)).order_by("path")
+
+
+def current_assignments_q(on=None, prefix=""):
+    on = on or today()
+    return Q(**{f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on})
+    )
+
+
+def staff_counts(roots, on=None):
+    """{unit id: number of people holding a role there today} for the subtrees: one grouped query."""
+    from django.db.models import Count
+
+    if not roots:
+        return {}
+    rows = (
+        RoleAssignment.objects.filter(current_assignments_q(on), paths_q(roots, "org_unit__path"))
+        .values("org_unit_id")
+        .annotate(people=Count("user_id", distinct=True))
+        .values_list("org_unit_id", "people")
+    )
+    return dict(rows)
+
+
+def _staff_q(roots):
+    """People who hold or held a role at a unit of the subtrees (their history included, so that
+    an account whose roles ended can still be found and given a new one)."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(RoleAssignment.objects.filter(paths_q(roots, "org_unit__path"), user_id=OuterRef("pk")))
+
+
+def staff_members(roots, *, unit=None, name="", after=None, limit=50, on=None):
+    """A page of the people of the subtrees (optionally of ``unit``'s subtree, and whose login or
+    name contains ``name``) by login, each with their roles in force there (``current_roles``):
+    two queries however many people. Returns (rows, next login or None)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    if not roots:
+        return [], None
+    if unit is not None:
+        if not any(unit.path.startswith(root) for root in roots):
+            return [], None
+        roots = [unit.path]
+    users = get_user_model().objects.filter(_staff_q(roots))
+    if name:
+        users = users.filter(Q(username__icontains=name) | Q(first_name__icontains=name) | Q(last_name__icontains=name))
+    if after:
+        users = users.filter(username__gt=after)
+    roles = (
+        RoleAssignment.objects.filter(current_assignments_q(on), paths_q(roots, "org_unit__path"))
+        .select_related("org_unit")
+        .order_by("org_unit__path", "role")
+    )
+    rows = list(
+        users.order_by("username").prefetch_related(
+            Prefetch("role_assignments", queryset=roles, to_attr="current_roles")
+        )[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].username if more and rows else None)
+
+
+def staff_member(roots, user_id):
+    """The person ``user_id`` if they belong to the subtrees, else None."""
+    from django.contrib.auth import get_user_model
+
+    if not roots:
+        return None
+    return get_user_model().objects.filter(_staff_q(roots), pk=user_id).first()
+
+
+def staff_member_by_login(roots, username):
+    from django.contrib.auth import get_user_model
+
+    if not roots or not username:
+        return None
+    return get_user_model().objects.filter(_staff_q(roots), username=username).first()
+
+
+def staff_assignments(roots, user):
+    """Every role ``user`` holds, held or will hold at a unit of the subtrees, latest first."""
+    return list(
+        RoleAssignment.objects.filter(paths_q(roots, "org_unit__path"), user=user)
+        .select_related("org_unit", "granted_by")
+        .order_by("-valid_from", "-pk")
+    )
+
+
+def managed_assignment(roots, assignment_id):
+    """The role assignment ``assignment_id`` if held at a unit of the subtrees, else None."""
+    if not roots:
+        return None
+    return (
+        RoleAssignment.objects.filter(paths_q(roots, "org_unit__path"), pk=assignment_id)
+        .select_related("org_unit", "user")
+        .first()
+    )
+
+
+def _delegations():
+    return Delegation.objects.select_related("assignment__org_unit", "assignment__user", "delegate")
+
+
+def staff_delegations(roots, user):
+    """Delegations ``user`` gave or received for roles held at units of the subtrees, latest first."""
+    return list(
+        _delegations()
+        .filter(paths_q(roots, "assignment__org_unit__path"))
+        .filter(Q(delegate=user) | Q(assignment__user=user))
+        .order_by("-valid_from", "-pk")
+    )
+
+
+def managed_delegation(roots, delegation_id):
+    if not roots:
+        return None
+    return _delegations().filter(paths_q(roots, "assignment__org_unit__path"), pk=delegation_id).first()
+
+
+def open_delegations(roots, *, after=None, limit=50, on=None):
+    """Delegations of roles held in the subtrees that are in force or still to come, not withdrawn,
+    by start date: one query. ``after`` is the (valid_from, id) of the last row of the page before.
+    Returns (rows, next key or None)."""
+    on = on or today()
+    if not roots:
+        return [], None
+    rows = _delegations().filter(
+        paths_q(roots, "assignment__org_unit__path"), revoked_at__isnull=True, valid_to__gte=on
+    )
+    if after:
+        start, pk = after
+        rows = rows.filter(Q(valid_from__gt=start) | Q(valid_from=start, pk__gt=pk))
+    rows = list(rows.order_by("valid_from", "pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, ((rows[-1].valid_from, rows[-1].pk) if more and rows else None)
+
+
+def authority_limits(on=None):
+    """Every authority limit (a short parameter table), by role, level and latest start first;
+    the one in force on ``on`` for its role and level is marked ``in_force``: one query."""
+    on = on or today()
+    rows = list(AuthorityLimit.objects.order_by("role", "level", "-valid_from"))
+    seen = set()
+    for row in rows:
+        row.in_force = False
+        if row.valid_from <= on and (row.role, row.level) not in seen:
+            row.in_force = True
+            seen.add((row.role, row.level))
+    return rows
+
+
+def sets_authority_limits(user, *, grants=None):
+    """Whether ``user`` sets authority limits: the system, or whoever manages staff by a role of their
+    own held at the central office (limits apply to every unit of a level, across regions)."""
+    if user is None or user.is_superuser:
+        return True
+    if grants is None:
+        grants = grants_for(user)
+    return any(
+        Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None and g.unit_level == Level.CENTRAL for g in grants
+    )

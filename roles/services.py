@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -18,7 +19,7 @@ from audit.services import record_event
 from .errors import InvalidInput, NotAuthorized
 from .models import AuthorityLimit, Delegation, Level, OrgUnit, RoleAssignment
 from .powers import POWER_PERMISSION, ROLE_POWERS, ROLE_RANK, Power
-from .selectors import grants_for, period_covered, today
+from .selectors import LEVEL_ORDER, grants_for, paths_q, period_covered, sets_authority_limits, staff_roots, today
 
 User = get_user_model()
 
@@ -50,17 +51,39 @@ def _staff_authority(actor, unit):
 
 
 def org_unit_create(*, code, name, level, parent=None, actor=None):
+    """A new unit. An administrator creates units only under a unit of their own subtree, one level
+    below it (regions under the central office, branches under a region); ``actor`` None is the
+    system itself (installation, demo loader)."""
     with transaction.atomic():
+        if actor is not None:
+            if parent is None:
+                raise InvalidInput(_("Choose the unit the new one belongs to."), field="parent")
+            _staff_authority(actor, parent)
         if parent is None and OrgUnit.objects.filter(parent__isnull=True).exists():
             raise InvalidInput(_("There is already a central office."), field="parent")
         if parent is not None and Level(level) == Level.CENTRAL:
             raise InvalidInput(_("A central office has no parent."), field="level")
+        if parent is not None and LEVEL_ORDER[Level(level)] >= LEVEL_ORDER[Level(parent.level)]:
+            raise InvalidInput(
+                _("A %(level)s cannot be placed under a %(parent)s.")
+                % {"level": Level(level).label, "parent": Level(parent.level).label},
+                field="level",
+            )
+        if OrgUnit.objects.filter(code=code).exists():
+            raise InvalidInput(_("That code is taken."), field="code")
         unit = OrgUnit(code=code, name=name, level=level, parent=parent, path="")
         unit.path = f"tmp-{code}"
         unit.save()
         unit.path = f"{parent.path if parent else ''}{unit.pk:05d}."
         unit.save(update_fields=["path"])
-        _audit("org_unit", unit.pk, "org_unit.created", actor=actor, unit=unit, payload={"code": code, "name": name})
+        _audit(
+            "org_unit",
+            unit.pk,
+            "org_unit.created",
+            actor=actor,
+            unit=unit,
+            payload={"code": code, "name": name, "level": level, "parent": parent.code if parent else None},
+        )
         return unit
 
 
@@ -78,6 +101,68 @@ def staff_account_create(*, actor, username, password, unit, first_name="", last
         user.set_password(password)
         user.save()
         _audit("user", user.pk, "user.created", actor=actor, unit=unit, payload={"username": username})
+        return user
+
+
+def staff_account_open(
+    *, actor, username, password, unit, role, valid_from=None, valid_to=None, first_name="", last_name="", email=""
+):
+    """A staff account and its first role at ``unit``, together (an account with no role would
+    belong to no part of the organisation, and no administrator below the top could find it)."""
+    with transaction.atomic():
+        user = staff_account_create(
+            actor=actor,
+            username=username,
+            password=password,
+            unit=unit,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+        )
+        role_grant(actor=actor, user=user, role=role, unit=unit, valid_from=valid_from, valid_to=valid_to)
+        return user
+
+
+def _account_units(user):
+    """The units of the roles ``user`` holds or will hold; when none, of every role they ever held."""
+    assignments = list(RoleAssignment.objects.filter(user=user).select_related("org_unit"))
+    now = today()
+    live = [a for a in assignments if a.valid_to is None or a.valid_to >= now]
+    return [(a.role, a.org_unit) for a in (live or assignments)]
+
+
+def staff_account_set_active(*, actor, user, active):
+    """Deactivate (``active`` False) or reactivate an account. A deactivated account signs in no
+    more and holds no grant (its roles and delegations give nothing while it is inactive). The
+    actor must manage staff at every unit where the person holds a role, of a rank no higher than
+    theirs; nobody deactivates their own account."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if actor is not None and actor.pk == user.pk:
+            raise NotAuthorized(_("You cannot deactivate or reactivate your own account; another administrator must."))
+        if user.is_superuser and not (actor is None or actor.is_superuser):
+            raise NotAuthorized(_("Only the system administrator changes this account."))
+        held = _account_units(user)
+        if actor is not None and not actor.is_superuser and not held:
+            raise NotAuthorized(_("You may manage staff only inside your own part of the organisation."))
+        for role, unit in held:
+            _grant, rank = _staff_authority(actor, unit)
+            if ROLE_RANK[role] > rank:
+                raise NotAuthorized(_("This person holds a role above your own."))
+        if user.is_active == bool(active):
+            raise InvalidInput(
+                _("The account is already active.") if active else _("The account is already inactive."), field="active"
+            )
+        user.is_active = bool(active)
+        user.save(update_fields=["is_active"])
+        _audit(
+            "user",
+            user.pk,
+            "user.reactivated" if active else "user.deactivated",
+            actor=actor,
+            unit=held[0][1] if held else None,
+            payload={"username": user.get_username()},
+        )
         return user
 
 
@@ -136,12 +221,28 @@ def role_revoke(*, actor, assignment, on=None):
 def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powers=(), reason=""):
     """The holder of ``assignment`` lends it (or some of its powers) to ``delegate`` for a period.
     Nobody delegates what they do not hold, for longer than they hold it; a delegation cannot be
-    passed on (only an own role assignment can be delegated)."""
+    passed on (only an own role assignment can be delegated).
+
+    An administrator may record a delegation for a holder (someone going on leave) when they manage
+    staff at the unit of the role, the role is of a rank no higher than theirs and the delegate
+    belongs to their part of the organisation; they never record one to themselves."""
     with transaction.atomic():
-        if assignment.user_id != actor.pk:
-            raise NotAuthorized(_("You can delegate only a role you hold yourself."))
-        if delegate.pk == actor.pk:
+        holder = assignment.user
+        if actor is None or assignment.user_id != actor.pk:
+            try:
+                _grant, rank = _staff_authority(actor, assignment.org_unit)
+            except NotAuthorized:
+                raise NotAuthorized(_("You can delegate only a role you hold yourself.")) from None
+            if ROLE_RANK[assignment.role] > rank:
+                raise NotAuthorized(_("You cannot delegate a role above your own."))
+            if actor is not None and not actor.is_superuser and not _in_staff_subtree(actor, delegate):
+                raise NotAuthorized(
+                    _("The delegate must hold a role in your part of the organisation."), field="delegate"
+                )
+        if delegate.pk == holder.pk or (actor is not None and delegate.pk == actor.pk):
             raise InvalidInput(_("You cannot delegate to yourself."), field="delegate")
+        if not delegate.is_active:
+            raise InvalidInput(_("The delegate's account is inactive."), field="delegate")
         if valid_to < valid_from:
             raise InvalidInput(_("The end date is before the start date."), field="valid_to")
         if not period_covered(assignment, valid_from, valid_to):
@@ -150,7 +251,8 @@ def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powe
         unknown = set(powers) - held
         if unknown:
             raise InvalidInput(
-                _("You cannot delegate powers your role does not have: %(powers)s") % {"powers": ", ".join(sorted(unknown))},
+                _("You cannot delegate powers your role does not have: %(powers)s")
+                % {"powers": ", ".join(sorted(unknown))},
                 field="powers",
             )
         if Power.MANAGE_STAFF in (set(powers) or held):
@@ -170,22 +272,36 @@ def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powe
             actor=actor,
             unit=assignment.org_unit,
             payload={
-                "delegator": actor.get_username(),
+                "delegator": holder.get_username(),
                 "role": assignment.role,
                 "powers": sorted(powers),
                 "valid_from": valid_from,
                 "valid_to": valid_to,
+                "reason": reason,
             },
         )
         return delegation
 
 
+def _in_staff_subtree(actor, user):
+    """Whether ``user`` holds (or will hold) a role at a unit where ``actor`` manages staff."""
+    roots = staff_roots(actor)
+    if not roots:
+        return False
+    return RoleAssignment.objects.filter(
+        paths_q(roots, "org_unit__path"), Q(valid_to__isnull=True) | Q(valid_to__gte=today()), user=user
+    ).exists()
+
+
 def delegation_revoke(*, actor, delegation):
-    """The delegator (or whoever manages staff at the unit) ends a delegation now."""
+    """The delegator (or whoever manages staff at the unit, of a rank no lower than the role's) ends a
+    delegation now."""
     with transaction.atomic():
         delegation = Delegation.objects.select_for_update().select_related("assignment__org_unit").get(pk=delegation.pk)
-        if delegation.assignment.user_id != actor.pk:
-            _staff_authority(actor, delegation.assignment.org_unit)
+        if actor is None or delegation.assignment.user_id != actor.pk:
+            _grant, rank = _staff_authority(actor, delegation.assignment.org_unit)
+            if ROLE_RANK[delegation.assignment.role] > rank:
+                raise NotAuthorized(_("You cannot withdraw the delegation of a role above your own."))
         if delegation.revoked_at is not None:
             raise InvalidInput(_("This delegation was already withdrawn."), field="delegation")
         delegation.revoked_at = timezone.now()
@@ -206,18 +322,29 @@ def object_permissions_refresh(*, on=None):
     (a daily job: role dates take effect without anyone granting or revoking on that day)."""
     on = on or today()
     yesterday = on - dt.timedelta(days=1)
-    users = set(
-        RoleAssignment.objects.filter(valid_from__in=[yesterday, on]).values_list("user_id", flat=True)
-    ) | set(RoleAssignment.objects.filter(valid_to__in=[yesterday - dt.timedelta(days=1), yesterday]).values_list("user_id", flat=True))
+    users = set(RoleAssignment.objects.filter(valid_from__in=[yesterday, on]).values_list("user_id", flat=True)) | set(
+        RoleAssignment.objects.filter(valid_to__in=[yesterday - dt.timedelta(days=1), yesterday]).values_list(
+            "user_id", flat=True
+        )
+    )
     for user in User.objects.filter(pk__in=users):
         _sync_object_permissions(user)
     return len(users)
 
 
 def authority_limit_set(*, actor, role, level, amount, valid_from):
+    """Set the limit of ``role`` held at ``level`` from ``valid_from`` (``amount`` None: no limit).
+
+    A limit applies to every unit of the level, across regions, so only the system or an
+    administrator of the central office sets one; and only from today on: what was in force on a
+    past day is a record of how past cases were decided and is never rewritten by a person."""
     with transaction.atomic():
-        if actor is not None and not actor.is_superuser:
-            raise NotAuthorized(_("Only the system administrator sets authority limits."))
+        if actor is not None and not sets_authority_limits(actor):
+            raise NotAuthorized(_("Only an administrator of the central office sets authority limits."))
+        if amount is not None and amount < 0:
+            raise InvalidInput(_("A limit cannot be negative."), field="amount")
+        if actor is not None and not actor.is_superuser and valid_from < today():
+            raise InvalidInput(_("A limit can only take effect from today or later."), field="valid_from")
         limit, _created = AuthorityLimit.objects.update_or_create(
             role=role, level=level, valid_from=valid_from, defaults={"amount": amount}
         )
