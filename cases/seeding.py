@@ -1665,7 +1665,7 @@ def _detail_table(case_type):
             ("penalty_computation", JSON), ("info_request", STR),
         ),
         CaseType.GRIEVANCE: (
-            ("case_ptr_id", INT), ("title", STR), ("description", STR), ("category", STR), ("priority", STR),
+            ("case_ptr_id", INT), ("title", STR), ("description", STR), ("category", STR),
             ("info_request", STR), ("answer", STR), ("reopened_count", INT),
         ),
         CaseType.MEDICAL_COMMISSION: (
@@ -1722,7 +1722,7 @@ def _other_detail(flow, case_id, person_id, t0, rep):
     if flow.case_type == CaseType.ARREARS_WAIVER:
         return (case_id, "", "", "", period, period, text, Decimal("15.00"), EMPTY_JSON, "")
     if flow.case_type == CaseType.GRIEVANCE:
-        return (case_id, "Slow answer to my letter", text, "", "normal", "", "", 0)
+        return (case_id, "Slow answer to my letter", text, "", "", "", 0)
     if flow.case_type == CaseType.MEDICAL_COMMISSION:
         return (case_id, "review", "", "", "")
     return (case_id, rep[0], rep[1], "daughter", text, False, False, "")

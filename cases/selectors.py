@@ -13,19 +13,21 @@ import json
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
+from registry.models import Employer, Person
 from roles.models import Delegation, OrgUnit, RoleAssignment
 from roles.powers import Power, roles_with
 from roles.selectors import grants_for
 
 from .errors import InvalidInput
-from .models import Case
+from .models import PRIORITY_RANK, Case
 
 HUMAN = "HUMAN"
 DEFAULT_LIMIT = 50
@@ -60,6 +62,7 @@ class Page:
     rows: list
     next_cursor: str | None = None
     units: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # what the reader should know about this page
 
 
 # --- Visibility -----------------------------------------------------------------------------------
@@ -140,10 +143,176 @@ def _page(rows, limit, **extra):
 ORDER = ("-created", "-id")
 
 
+# --- Sorting ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of a sort order: its lookup from the task, direction, and whether it may be NULL
+    (NULLs sort last)."""
+
+    lookup: str
+    descending: bool = False
+    nullable: bool = False
+
+    def order(self):
+        expression = F(self.lookup)
+        return (
+            expression.desc()
+            if self.descending
+            else expression.asc(nulls_last=True)
+            if self.nullable
+            else expression.asc()
+        )
+
+    def value(self, task):
+        target = task
+        for part in self.lookup.split("__"):
+            target = getattr(target, "pk" if part == "id" else part)
+        return target
+
+
+DUE = Key("process__case__due_date", nullable=True)
+RANK = Key("process__case__priority_rank", descending=True)
+CREATED_ASC, ID_ASC = Key("created"), Key("id")
+
+# Sorts of the queue and the inbox: their keys, each ending with a unique one (keyset pagination).
+SORTS = {
+    "newest": (Key("created", descending=True), Key("id", descending=True)),
+    "oldest": (CREATED_ASC, ID_ASC),
+    "due": (DUE, CREATED_ASC, ID_ASC),
+    # The order of "take next": most urgent first, then the earliest due date, then the oldest task.
+    "priority": (RANK, DUE, CREATED_ASC, ID_ASC),
+}
+SORT_CHOICES = (
+    ("newest", gettext_lazy("Newest first")),
+    ("oldest", gettext_lazy("Oldest first")),
+    ("due", gettext_lazy("Due date, earliest first")),
+    ("priority", gettext_lazy("Priority, most urgent first")),
+)
+DEFAULT_SORT = "newest"
+
+
+def _sort(sort):
+    if sort in (None, ""):
+        return DEFAULT_SORT
+    if sort not in SORTS:
+        raise InvalidInput(_("Choose a sort order from the list."), field="sort")
+    return sort
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, dt.date):
+        return ["d", value.isoformat()]
+    return value
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        kind, text = value
+        if kind == "t":
+            parsed = dt.datetime.fromisoformat(text)
+            if parsed.tzinfo is None:
+                raise ValueError(text)
+            return parsed
+        if kind == "d":
+            return dt.date.fromisoformat(text)
+        raise ValueError(kind)
+    if value is not None and not isinstance(value, int):
+        raise ValueError(value)
+    return value
+
+
+def encode_sort_cursor(sort, row):
+    """A cursor after ``row`` in the order ``sort``; the newest-first order keeps the plain cursor."""
+    if sort == DEFAULT_SORT:
+        return encode_cursor(row)
+    raw = json.dumps([sort, *(_json_value(k.value(row)) for k in SORTS[sort])], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_sort_cursor(sort, cursor):
+    if sort == DEFAULT_SORT:
+        return list(decode_cursor(cursor))
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, *values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if name != sort or len(values) != len(SORTS[sort]):
+            raise ValueError(cursor)
+        values = [_from_json(v) for v in values]
+        keys = SORTS[sort]
+        if any(v is None and not k.nullable for k, v in zip(keys, values, strict=True)):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise InvalidInput(_("This page link is not valid any more; start from the first page."), field="after")
+    return values
+
+
+def _keyset(sort, cursor):
+    """The rows after ``cursor`` in the order ``sort``: a row comes after when its first key that
+    differs comes after; NULLs come last. The first key also bounds the index range."""
+    if not cursor:
+        return Q()
+    keys, values = SORTS[sort], _decode_sort_cursor(sort, cursor)
+    condition = None
+    for key, value in reversed(list(zip(keys, values, strict=True))):
+        if value is None:  # only NULLs follow, and they are equal here
+            later, equal = Q(pk__in=[]), Q(**{f"{key.lookup}__isnull": True})
+        else:
+            later = Q(**{f"{key.lookup}__{'lt' if key.descending else 'gt'}": value})
+            if key.nullable:
+                later |= Q(**{f"{key.lookup}__isnull": True})
+            equal = Q(**{key.lookup: value})
+        condition = later if condition is None else later | (equal & condition)
+    first, value = keys[0], values[0]
+    if value is not None and not first.nullable:
+        condition &= Q(**{f"{first.lookup}__{'lte' if first.descending else 'gte'}": value})
+    return condition
+
+
+def _sorted_page(rows, limit, sort, **extra):
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows=rows, next_cursor=encode_sort_cursor(sort, rows[-1]) if more and rows else None, **extra)
+
+
 # --- Queue ----------------------------------------------------------------------------------------
 
+# How many persons and employers a search by name may match before it asks for more letters.
+SUBJECT_MATCHES = 200
 
-def _case_filters(benefit_type, state, due_before, due_after, case_type=None):
+
+@dataclass
+class Subject:
+    """The persons and employers a search of the subject found (two queries)."""
+
+    person_ids: list
+    employer_ids: list
+
+    @property
+    def too_many(self):
+        return len(self.person_ids) >= SUBJECT_MATCHES or len(self.employer_ids) >= SUBJECT_MATCHES
+
+    def q(self):
+        return Q(process__case__person_id__in=self.person_ids) | Q(process__case__employer_id__in=self.employer_ids)
+
+
+def find_subject(text):
+    """Persons whose social security number is ``text`` or whose last name starts with it, and
+    employers whose registration number is ``text`` or whose name starts with it. Exact numbers
+    read the unique indexes, names the prefix indexes of migration cases 0004."""
+    text = " ".join(str(text).split())
+    persons = Person.objects.filter(Q(ssn=text) | Q(last_name__istartswith=text)).order_by()
+    employers = Employer.objects.filter(Q(registration_number=text) | Q(name__istartswith=text)).order_by()
+    return Subject(
+        person_ids=list(persons.values_list("pk", flat=True)[:SUBJECT_MATCHES]),
+        employer_ids=list(employers.values_list("pk", flat=True)[:SUBJECT_MATCHES]),
+    )
+
+
+def _case_filters(benefit_type, state, due_before, due_after, case_type=None, priority=None):
     q = Q()
     if case_type:
         q &= Q(process__case__case_type=case_type)
@@ -151,6 +320,10 @@ def _case_filters(benefit_type, state, due_before, due_after, case_type=None):
         q &= Q(process__case__benefitclaim__benefit_type=benefit_type)
     if state:
         q &= Q(process__case__state=state)
+    if priority:
+        if priority not in PRIORITY_RANK:
+            raise InvalidInput(_("Choose a priority from the list."), field="priority")
+        q &= Q(process__case__priority_rank=PRIORITY_RANK[priority])
     if due_before:
         q &= Q(process__case__due_date__lte=due_before)
     if due_after:
@@ -158,11 +331,12 @@ def _case_filters(benefit_type, state, due_before, due_after, case_type=None):
     return q
 
 
-def _queue_branches(base, queues, limit):
+def _queue_branches(base, queues, limit, order=ORDER):
     """One ordered, limited selection of task ids per queue (or per permission when the user
     reaches many units). Each branch walks the partial index
-    (owner_permission, owner_permission_obj_pk, created DESC, id DESC) and stops after
-    ``limit`` rows, so the merge reads at most branches x limit rows whatever the queue size."""
+    (owner_permission, owner_permission_obj_pk, created DESC, id DESC), forwards or backwards, and
+    stops after ``limit`` rows, so the merge reads at most branches x limit rows whatever the
+    queue size."""
     pairs = [(permission, str(pk)) for permission, ids in queues.items() for pk in sorted(ids)]
     if len(pairs) <= MAX_QUEUE_BRANCHES:
         selections = [base.filter(owner_permission=perm, owner_permission_obj_pk=pk) for perm, pk in pairs]
@@ -175,8 +349,46 @@ def _queue_branches(base, queues, limit):
     # A branch keeps its ORDER BY ... LIMIT inside an IN (...) subquery: compound statements
     # may not order or limit their parts on every database.
     return [
-        Task.objects.filter(pk__in=s.order_by(*ORDER).values("pk")[:limit]).order_by().values("pk") for s in selections
+        Task.objects.filter(pk__in=s.order_by(*order).values("pk")[:limit]).order_by().values("pk") for s in selections
     ]
+
+
+def user_queues(user, grants=None):
+    """({queue permission: ids of the units where ``user`` may take its tasks}, {id: unit}):
+    the grants (2 queries, unless given) and the units (1)."""
+    if grants is None:
+        grants = grants_for(user)
+    ids_by_power, units = unit_ids_by_power(grants, sorted(set(QUEUE_POWERS.values())))
+    queues = {permission: ids_by_power[power] for permission, power in QUEUE_POWERS.items() if ids_by_power[power]}
+    return queues, units
+
+
+def queue_task_ids(queues, *, sort=DEFAULT_SORT, filters=None, after=None, limit=DEFAULT_LIMIT, exclude=()):
+    """The ids of up to ``limit`` open, unassigned tasks of ``queues`` in the order ``sort``
+    (one query). Without filters, newest or oldest first, each queue's first rows come straight
+    off its partial index; otherwise the database starts from the matching cases, or walks the
+    case indexes in the order of the sort (priority and due date), and reaches each case's open
+    task through the partial index on open tasks by process."""
+    sort = _sort(sort)
+    filters = filters or Q()
+    base = Task.objects.filter(_keyset(sort, after), status=STATUS.NEW, flow_task_type=HUMAN)
+    if exclude:
+        base = base.exclude(pk__in=list(exclude))
+    order = [k.order() for k in SORTS[sort]]
+    if not filters and sort in ("newest", "oldest"):
+        branches = _queue_branches(base, queues, limit, order)
+        selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    else:
+        in_queue = Q()
+        for permission, ids in queues.items():
+            in_queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=[str(pk) for pk in ids])
+        reachable = set().union(*queues.values())
+        selected = (
+            base.filter(in_queue, filters, process__case__owning_unit_id__in=reachable)
+            .order_by(*order)
+            .values("pk")[:limit]
+        )
+    return [row["pk"] for row in selected]
 
 
 def unit_queue(
@@ -185,8 +397,11 @@ def unit_queue(
     case_type=None,
     benefit_type=None,
     state=None,
+    priority=None,
     due_before=None,
     due_after=None,
+    subject=None,
+    sort=None,
     after=None,
     limit=DEFAULT_LIMIT,
     grants=None,
@@ -195,43 +410,34 @@ def unit_queue(
 
     A task sits in the queue named by its ``owner_permission`` on the unit
     ``owner_permission_obj_pk``; a user sees it where they hold the matching power
-    (``QUEUE_POWERS``). Filters apply to the task's case. Newest first, keyset-paginated:
-    ``after`` is the ``next_cursor`` of the previous page. Queries: the grants (2, unless
-    given), the units (1), the task ids (1), the rows (1). Without filters each queue's first rows come straight
-    off the partial index; with filters the query starts from the matching cases.
+    (``QUEUE_POWERS``). Filters apply to the task's case; ``subject`` is a person's social
+    security number or an employer's registration number, or the start of a name. ``sort`` is
+    one of ``SORTS`` (newest first by default). Keyset-paginated: ``after`` is the
+    ``next_cursor`` of the previous page, in the same sort. Queries: the grants (2, unless
+    given), the units (1), the subject (2, when searched), the task ids (1), the rows (1).
     """
     limit = _limit(limit)
-    if grants is None:
-        grants = grants_for(user)
-    ids_by_power, units = unit_ids_by_power(grants, sorted(set(QUEUE_POWERS.values())))
-    queues = {permission: ids_by_power[power] for permission, power in QUEUE_POWERS.items() if ids_by_power[power]}
+    sort = _sort(sort)
+    queues, units = user_queues(user, grants)
     if not queues:
         return Page(rows=[])
-    filters = _case_filters(benefit_type, state, due_before, due_after, case_type)
-    base = Task.objects.filter(_after(after), status=STATUS.NEW, flow_task_type=HUMAN)
-    if filters:
-        # A filter may match few tasks of a large queue: let the database start from the cases
-        # (index on owning unit, state, due date) and reach their open task through the
-        # partial index on open tasks by process, instead of walking the queue's index.
-        in_queue = Q()
-        for permission, ids in queues.items():
-            in_queue |= Q(owner_permission=permission, owner_permission_obj_pk__in=[str(pk) for pk in ids])
-        reachable = set().union(*queues.values())
-        selected = (
-            base.filter(in_queue, filters, process__case__owning_unit_id__in=reachable)
-            .order_by(*ORDER)
-            .values("pk")[: limit + 1]
-        )
-    else:
-        branches = _queue_branches(base, queues, limit + 1)
-        selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    filters = _case_filters(benefit_type, state, due_before, due_after, case_type, priority)
+    notes = []
+    if subject:
+        found = find_subject(subject)
+        filters &= found.q()
+        if found.too_many:
+            notes.append(_("Many people or employers match this name; only some are searched. Type more of the name."))
     # The ids first, then the rows by primary key: joined into one statement, the planner keeps
     # the written join order over the case, claim and person tables (seconds at 1M cases).
-    ids = [row["pk"] for row in selected]
-    rows = list(Task.objects.filter(pk__in=ids).select_related(*TASK_ROW_RELATED).order_by(*ORDER)[: limit + 1])
+    ids = queue_task_ids(queues, sort=sort, filters=filters, after=after, limit=limit + 1)
+    order = [k.order() for k in SORTS[sort]]
+    rows = list(Task.objects.filter(pk__in=ids).select_related(*TASK_ROW_RELATED).order_by(*order)[: limit + 1])
     for task in rows:
         task.queue_unit = units.get(_int_or_none(task.owner_permission_obj_pk))
-    return _page(rows, limit, units=units)
+    page = _sorted_page(rows, limit, sort, units=units)
+    page.notes = notes
+    return page
 
 
 def _int_or_none(value):
@@ -244,15 +450,17 @@ def _int_or_none(value):
 # --- Inbox ----------------------------------------------------------------------------------------
 
 
-def inbox(user, after=None, limit=DEFAULT_LIMIT):
-    """The open tasks assigned to ``user``, newest first, keyset-paginated (one query)."""
+def inbox(user, after=None, limit=DEFAULT_LIMIT, sort=None):
+    """The open tasks assigned to ``user`` in the order ``sort`` (newest first by default),
+    keyset-paginated (one query)."""
     limit = _limit(limit)
+    sort = _sort(sort)
     rows = list(
-        Task.objects.filter(_after(after), owner_id=user.pk, status=STATUS.ASSIGNED, flow_task_type=HUMAN)
+        Task.objects.filter(_keyset(sort, after), owner_id=user.pk, status=STATUS.ASSIGNED, flow_task_type=HUMAN)
         .select_related(*TASK_ROW_RELATED)
-        .order_by(*ORDER)[: limit + 1]
+        .order_by(*(k.order() for k in SORTS[sort]))[: limit + 1]
     )
-    return _page(rows, limit)
+    return _sorted_page(rows, limit, sort)
 
 
 # --- One case ---------------------------------------------------------------------------------------
@@ -312,6 +520,11 @@ def staff_who_may(power, unit, on=None):
 __all__ = [
     "Page",
     "QUEUE_POWERS",
+    "SORTS",
+    "SORT_CHOICES",
+    "find_subject",
+    "queue_task_ids",
+    "user_queues",
     "case_history",
     "cases_visible_to",
     "decode_cursor",

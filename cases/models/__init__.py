@@ -5,9 +5,20 @@
 ``cases/services.py`` (and the modules beside it) call the transitions.
 """
 
-from .base import Case, CaseComment, CaseDocument, CaseType, DecisionFields, Notification, StaffAlert, document_path
+from .base import (
+    PRIORITY_RANK,
+    Case,
+    CaseComment,
+    CaseDocument,
+    CaseType,
+    DecisionFields,
+    Notification,
+    Priority,
+    StaffAlert,
+    document_path,
+)
 from .claims import UNDECIDED, BenefitClaim, BenefitType, Channel, ClaimState
-from .grievances import Grievance, GrievanceCategory, GrievanceState, Priority
+from .grievances import Grievance, GrievanceCategory, GrievanceState
 from .medical import CommissionSession, MedicalCommission, MedicalPurpose, MedicalState
 from .payees import PayeeState, RepresentativePayee
 from .refunds import ContributionRefund, RefundState
@@ -43,6 +54,7 @@ __all__ = [
     "MedicalPurpose",
     "MedicalState",
     "Notification",
+    "PRIORITY_RANK",
     "PayeeState",
     "Priority",
     "RefundState",

@@ -28,6 +28,25 @@ class CaseType(models.TextChoices):
     REPRESENTATIVE_PAYEE = "representative_payee", _("Representative payee")
 
 
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+# Priority as a number the queues sort on, most urgent first (kept by the database).
+PRIORITY_RANK = {Priority.LOW: 1, Priority.NORMAL: 2, Priority.HIGH: 3, Priority.URGENT: 4}
+
+
+def _priority_rank_expression():
+    return models.Case(
+        *(models.When(priority=value, then=models.Value(rank)) for value, rank in PRIORITY_RANK.items()),
+        default=models.Value(2),
+        output_field=models.SmallIntegerField(),
+    )
+
+
 class Case(FSMModelMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=30, unique=True)
     case_type = models.CharField(_("type"), max_length=30, choices=CaseType.choices)
@@ -36,6 +55,13 @@ class Case(FSMModelMixin, models.Model):
     owning_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="cases", verbose_name=_("unit"))
     state = FSMField(_("state"), default="draft", protected=True, max_length=30)
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # Set by a service only: grievance triage, or a supervisor's change (cases.engine.case_set_priority).
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL, db_default=Priority.NORMAL
+    )
+    priority_rank = models.GeneratedField(
+        expression=_priority_rank_expression(), output_field=models.SmallIntegerField(), db_persist=True
+    )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
     process = models.OneToOneField(Process, on_delete=models.PROTECT, null=True, blank=True, related_name="case")
@@ -53,6 +79,9 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["owning_unit", "state", "due_date"], name="case_unit_state_due"),
             models.Index(fields=["case_type", "state"], name="case_type_state"),
             models.Index(fields=["state", "due_date"], name="case_state_due"),
+            # The queue's sorts by priority and by due date walk these and stop after a page.
+            models.Index(fields=["-priority_rank", "due_date", "id"], name="case_priority_due"),
+            models.Index(fields=["due_date", "id"], name="case_due"),
         ]
 
     def __str__(self):
@@ -208,9 +237,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
-            models.Index(
-                fields=["created_at"], name="notification_pending", condition=models.Q(status="pending")
-            ),
+            models.Index(fields=["created_at"], name="notification_pending", condition=models.Q(status="pending")),
         ]
 
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
-from .base import Case
+from .base import Case, Priority  # noqa: F401  (Priority: the base case's, re-exported)
 
 
 class GrievanceCategory(models.TextChoices):
@@ -11,13 +11,6 @@ class GrievanceCategory(models.TextChoices):
     CONTRIBUTION_RECORDS = "contribution_records", _("Contribution records")
     SERVICE = "service", _("Service quality")
     OTHER = "other", _("Other")
-
-
-class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-    URGENT = "urgent", _("Urgent")
 
 
 class GrievanceState(models.TextChoices):
@@ -43,7 +36,6 @@ class Grievance(Case):
     title = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"))
     category = models.CharField(_("category"), max_length=30, choices=GrievanceCategory.choices, blank=True)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     related_case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="grievances")
     info_request = models.TextField(_("information requested"), blank=True)
     answer = models.TextField(_("answer"), blank=True)

@@ -1,0 +1,85 @@
+"""The caseworker's services beyond one case's own steps: take the next task from the queues,
+and a supervisor's change of a case's priority. Built from the pieces of ``cases.engine``: lock,
+authority, change, audit event, save, in one transaction.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from roles.powers import Power
+from workflows import routing
+
+from . import engine, selectors
+from .errors import CaseNotFound, CaseTransitionError, Conflict, InvalidInput, NotAuthorized
+from .models import Priority
+
+# Candidates read at a time by "take next"; the next ones are read only when all were taken.
+TAKE_NEXT_BATCH = 5
+
+
+class NothingToTake(Conflict):
+    """No task is left in the user's queues."""
+
+
+def _take_exact(*, case_id, task_id, actor):
+    """Take task ``task_id`` of case ``case_id`` under the case's lock, as ``engine.task_take``
+    does, but only if it is still that case's open task."""
+    with transaction.atomic():
+        case = engine.lock_any(case_id)
+        task = engine.open_task(case)
+        if task.pk != task_id:
+            raise Conflict(_("The case has moved on to another step."))
+        unit, power = engine.task_queue(case, task)
+        authority = engine.grant(actor, power, unit)
+        step = engine.step_for(case, actor, authority, unit)
+        routing.task_assign(task, actor, audit=step.audit)
+        start = getattr(case, "TAKE_STARTS", {}).get(case.state)
+        if start:
+            step.transition(start)
+        step.save()
+        return case, task
+
+
+def task_take_next(*, actor, grants=None):
+    """Take the most urgent task waiting in ``actor``'s queues: highest priority, then the
+    earliest due date (none last), then the oldest task. When someone else takes a candidate
+    first (or the case moved on), the next one is tried. Returns (case, task); raises
+    ``NothingToTake`` when no task is left."""
+    queues, _units = selectors.user_queues(actor, grants)
+    if not queues:
+        raise NothingToTake(_("There is no task waiting in your queues."))
+    tried = set()
+    while True:
+        candidates = selectors.queue_task_ids(queues, sort="priority", limit=TAKE_NEXT_BATCH, exclude=tried)
+        if not candidates:
+            raise NothingToTake(_("There is no task waiting in your queues."))
+        rows = dict(Task.objects.filter(pk__in=candidates).values_list("pk", "process__case__id"))
+        for task_id in candidates:
+            tried.add(task_id)
+            case_id = rows.get(task_id)
+            if case_id is None:
+                continue
+            try:
+                return _take_exact(case_id=case_id, task_id=task_id, actor=actor)
+            except (Conflict, CaseTransitionError, NotAuthorized, CaseNotFound):
+                continue  # taken, finished or moved meanwhile: the next one
+
+
+def case_set_priority(*, case_id, actor, priority, reason):
+    """A supervisor (who may reassign tasks at the case's unit) changes the case's priority,
+    with the reason, which the audit event keeps."""
+    if priority not in Priority.values:
+        raise InvalidInput(_("Choose a priority from the list."), field="priority")
+    reason = engine.required_text(reason, _("Give the reason for the change."), "reason")
+    with transaction.atomic():
+        case = engine.lock_any(case_id)
+        authority = engine.grant(actor, Power.REASSIGN_TASK, case.owning_unit)
+        if case.priority == priority:
+            raise InvalidInput(_("The case already has this priority."), field="priority")
+        step = engine.step_for(case, actor, authority)
+        before = case.priority
+        case.priority = priority
+        step.audit("case.priority_changed", payload={"from": before, "priority": priority, "reason": reason})
+        step.save("priority")
+        return case
