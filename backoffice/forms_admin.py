@@ -1,0 +1,139 @@
+"""Forms of the administration pages. They only parse input; roles.services decides what is allowed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from roles.models import Level, Role
+from roles.powers import ROLE_POWERS, Power
+
+from .forms import DateInput
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit of the administrator's subtree, shown indented under its parent."""
+
+    def __init__(self, *args, base_depth=0, **kwargs):
+        self.base_depth = base_depth
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return "\u2003" * max(obj.depth - self.base_depth, 0) + f"{obj.name} ({obj.code})"
+
+
+def _units_field(label, units, *, required=True, empty_label=None):
+    base = min((u.depth for u in units), default=1)
+    return UnitChoiceField(
+        label=label,
+        queryset=units,
+        required=required,
+        empty_label=empty_label or _("Choose a unit"),
+        base_depth=base,
+    )
+
+
+class UnitCreateForm(forms.Form):
+    parent = forms.ModelChoiceField(label=_("Belongs to"), queryset=None)
+    code = forms.CharField(label=_("Code"), max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    level = forms.ChoiceField(label=_("Level"), choices=[c for c in Level.choices if c[0] != Level.CENTRAL])
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"] = _units_field(_("Belongs to"), units)
+
+
+class StaffFilterForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
+    name = forms.CharField(label=_("Login or name contains"), required=False, max_length=100)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = _units_field(_("Unit"), units, required=False, empty_label=_("All units"))
+
+    def filters(self):
+        """The selector's keyword arguments (an invalid form filters nothing)."""
+        if not self.is_valid():
+            return {}
+        return {"unit": self.cleaned_data["unit"], "name": self.cleaned_data["name"].strip()}
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.CharField(label=_("Login"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    role = forms.ChoiceField(label=_("First role"), choices=Role.choices)
+    valid_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    valid_to = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = _units_field(_("Unit"), units)
+
+
+class RoleGrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    valid_from = forms.DateField(
+        label=_("From"), required=False, widget=DateInput, help_text=_("Leave empty to start today.")
+    )
+    valid_to = forms.DateField(
+        label=_("Until"), required=False, widget=DateInput, help_text=_("Leave empty for no end.")
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = _units_field(_("Unit"), units)
+
+
+class ActiveForm(forms.Form):
+    active = forms.TypedChoiceField(
+        choices=[("1", _("Active")), ("0", _("Inactive"))], coerce=lambda v: v == "1", widget=forms.HiddenInput
+    )
+
+
+class DelegationCreateForm(forms.Form):
+    delegate = forms.CharField(label=_("Login of the delegate"), max_length=150)
+    valid_from = forms.DateField(label=_("From"), widget=DateInput)
+    valid_to = forms.DateField(label=_("Until"), widget=DateInput)
+    powers = forms.MultipleChoiceField(
+        label=_("Powers"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every power of the role."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, role, find_delegate, **kwargs):
+        """``find_delegate(login)``: the person of the administrator's subtree with that login, or None."""
+        super().__init__(*args, **kwargs)
+        self.find_delegate = find_delegate
+        self.fields["powers"].choices = [
+            (power, label) for power, label in Power.LABELS.items() if power in ROLE_POWERS.get(role, ())
+        ]
+
+    def clean_delegate(self):
+        person = self.find_delegate(self.cleaned_data["delegate"].strip())
+        if person is None:
+            raise forms.ValidationError(_("Nobody with this login belongs to your part of the organisation."))
+        return person
+
+
+class AuthorityLimitForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    amount = forms.DecimalField(
+        label=_("Limit"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        help_text=_("Leave empty for no limit."),
+    )
+    valid_from = forms.DateField(label=_("From"), widget=DateInput)
