@@ -191,6 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "notification-sweep": {"task": "cases.tasks.resend_stale_notifications", "schedule": 3600.0},
     "payee-activation": {"task": "cases.tasks.activate_due_payees_task", "schedule": 24 * 3600.0},
     "medical-finality": {"task": "cases.tasks.finalise_medical_decisions_task", "schedule": 24 * 3600.0},
+    # Hourly so that every day gets its row even after a restart; only the day's first run writes.
+    "queue-snapshot": {"task": "workflows.tasks.queue_snapshot_task", "schedule": 3600.0},
 }
 AUDIT_HEAD_SOURCES = ["cases.audit_heads.case_heads"]  # chain heads that audit_verify compares
 

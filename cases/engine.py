@@ -223,11 +223,22 @@ def task_take(*, case_id, actor):
         return task
 
 
-def task_release(*, case_id, actor):
-    """Give the task back to the queue: its owner may, or whoever may reassign there."""
+def expect_task(task, task_id=None, owner_id=None):
+    """Refuse when the open task is not the one the actor chose (``task_id``), or no longer held
+    by ``owner_id``: the case moved on between the page and the request."""
+    if task_id is not None and task.pk != task_id:
+        raise Conflict(_("The case has moved on to another step since this page was shown."))
+    if owner_id is not None and task.owner_id != owner_id:
+        raise Conflict(_("The task is no longer held by the same person."))
+
+
+def task_release(*, case_id, actor, task_id=None, owner_id=None):
+    """Give the task back to the queue: its owner may, or whoever may reassign there.
+    ``task_id``, ``owner_id``: see ``expect_task``."""
     with transaction.atomic():
         case = lock_any(case_id)
         task = open_task(case)
+        expect_task(task, task_id, owner_id)
         unit, power = task_queue(case, task)
         authority = grant(actor, power if task.owner_id == actor.pk else Power.REASSIGN_TASK, unit)
         step = step_for(case, actor, authority, unit)
@@ -236,11 +247,13 @@ def task_release(*, case_id, actor):
         return task
 
 
-def task_reassign(*, case_id, actor, to_user):
-    """A supervisor gives the task to a member of the team that may do it."""
+def task_reassign(*, case_id, actor, to_user, task_id=None, owner_id=None):
+    """A supervisor gives the task to a member of the team that may do it.
+    ``task_id``, ``owner_id``: see ``expect_task``."""
     with transaction.atomic():
         case = lock_any(case_id)
         task = open_task(case)
+        expect_task(task, task_id, owner_id)
         unit, power = task_queue(case, task)
         authority = grant(actor, Power.REASSIGN_TASK, unit)
         try:
@@ -293,9 +306,7 @@ def decision_authority(case, actor, *, approve, total, recommended_state="recomm
     """The grant by which ``actor`` decides ``case``: the case must be recommended; approval needs an
     authority limit covering ``total`` at the deciding unit; four eyes apply either way."""
     if case.state != recommended_state:
-        raise CaseTransitionError(
-            _("The case cannot be decided: it is %(state)s.") % {"state": state_label(case)}
-        )
+        raise CaseTransitionError(_("The case cannot be decided: it is %(state)s.") % {"state": state_label(case)})
     authority = grant(actor, Power.DECIDE_CASE, case.deciding_unit, amount=total if approve else None)
     check_four_eyes(case, actor, authority)
     return authority
@@ -352,7 +363,9 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
         document.file.save(uploaded_file.name, uploaded_file, save=False)
         document.save()
         step = step_for(case, actor, authority)
-        step.audit("document.added", payload={"document": document.pk, "title": document.title, "sha256": document.sha256})
+        step.audit(
+            "document.added", payload={"document": document.pk, "title": document.title, "sha256": document.sha256}
+        )
         step.save()
         return document
 
