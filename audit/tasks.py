@@ -21,3 +21,13 @@ def audit_checkpoint():
     # Logged so that the newest checkpoint is also recorded outside the database.
     logger.info("audit checkpoint %s:%s (%s events, %s chains)", cp.pk, cp.hash, cp.event_count, cp.head_count)
     return cp.pk
+
+
+@shared_task
+def run_verification(run_id):
+    """A full verification asked for by an auditor (audit.activity). Idempotent: a finished run
+    is left as it is, so a redelivered task does nothing. Returns the run's status."""
+    from .activity import verification_execute
+
+    run = verification_execute(run_id)
+    return run.status if run is not None else None

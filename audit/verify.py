@@ -300,3 +300,56 @@ def verify_all(*, stop_at_first=True, head_sources=None, expected_checkpoints=()
     except _Stop:
         pass
     return result
+
+
+def _verify_subject_checkpoints(subject_type, subject_id, problems):
+    """Every head a checkpoint recorded for the subject must still be in its chain, unchanged."""
+    recorded = (
+        AuditCheckpointHead.objects.filter(subject_type=subject_type, subject_id=subject_id)
+        .order_by("seq", "checkpoint_id")
+        .values_list("checkpoint_id", "seq", "hash")
+    )
+    heads = list(recorded)
+    if not heads:
+        return 0
+    found = dict(
+        AuditEvent.objects.filter(
+            subject_type=subject_type, subject_id=subject_id, seq__in={seq for _, seq, _ in heads}
+        ).values_list("seq", "hash")
+    )
+    for checkpoint_id, seq, head_hash in heads:
+        if found.get(seq) != head_hash:
+            problems.add(
+                f"checkpoint {checkpoint_id}: chain {subject_type}:{subject_id} lost or changed its event #{seq} "
+                "(chain or tail removed after the checkpoint)"
+            )
+    return len(heads)
+
+
+def verify_subject(subject_type, subject_id, *, recorded_heads=(), stop_at_first=True):
+    """Verify one subject's chain: its events in sequence order link to each other and match
+    their hash, the heads checkpoints recorded for it are still there, and ``recorded_heads``
+    ((source, seq, hash) kept elsewhere, such as a case row's head) name the chain's last event.
+
+    The subject's own queries only (its events by the chain constraint, its checkpoint heads by
+    their subject index): cheap enough to answer a page.
+    """
+    subject_id = str(subject_id)
+    result = VerifyResult()
+    problems = _Problems(result, stop_at_first)
+    try:
+        with _read_snapshot():
+            rows = (
+                AuditEvent.objects.filter(subject_type=subject_type, subject_id=subject_id)
+                .order_by("seq")
+                .values_list(*_EVENT_FIELDS)
+            )
+            with _closing(rows.iterator(chunk_size=_CHUNK)) as stream:
+                _check_chains(stream, result, problems)
+            result.checkpoints_checked += _verify_subject_checkpoints(subject_type, subject_id, problems)
+            for source, seq, head_hash in recorded_heads:
+                result.heads_checked += 1
+                _check_heads([(0, subject_type, subject_id, seq, head_hash)], source, problems)
+    except _Stop:
+        pass
+    return result
