@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CASE_MODELS, BenefitType, CaseType, GrievanceCategory, Priority
+from cases.selectors import SORT_CHOICES
 
 APPROVE = "approve"
 REJECT = "reject"
@@ -32,14 +33,36 @@ class QueueFilterForm(forms.Form):
         label=_("Benefit"), required=False, choices=[("", _("All benefits")), *BenefitType.choices]
     )
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *state_choices()])
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("All priorities")), *Priority.choices]
+    )
     due_after = forms.DateField(label=_("Due from"), required=False, widget=DateInput)
     due_before = forms.DateField(label=_("Due by"), required=False, widget=DateInput)
+    subject = forms.CharField(
+        label=_("Person or employer"),
+        required=False,
+        max_length=100,
+        help_text=_("Social security number, registration number, or the start of the name."),
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
 
     def filters(self):
         """The selector's keyword arguments (an invalid form filters nothing)."""
         if not self.is_valid():
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class InboxSortForm(forms.Form):
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+
+    def chosen_sort(self):
+        return self.cleaned_data["sort"] if self.is_valid() else None
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RecommendForm(forms.Form):
@@ -62,9 +85,7 @@ class RequestInfoForm(forms.Form):
 
 
 class ReceiveInfoForm(forms.Form):
-    answer = forms.CharField(
-        label=_("What was received"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    answer = forms.CharField(label=_("What was received"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class DecideForm(forms.Form):
@@ -91,7 +112,9 @@ class DocumentForm(forms.Form):
 
 
 def _text(label, required=True, rows=3, help_text=""):
-    return forms.CharField(label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}))
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
+    )
 
 
 class ConfirmForm(forms.Form):
@@ -102,7 +125,9 @@ class ConfirmForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=[("", _("Choose a category")), *GrievanceCategory.choices])
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("Choose a category")), *GrievanceCategory.choices]
+    )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
 
 
@@ -194,7 +219,10 @@ NO = "no"
 
 def _yes_no(label):
     return forms.TypedChoiceField(
-        label=label, choices=[(YES, _("Yes")), (NO, _("No"))], coerce=lambda value: value == YES, widget=forms.RadioSelect
+        label=label,
+        choices=[(YES, _("Yes")), (NO, _("No"))],
+        coerce=lambda value: value == YES,
+        widget=forms.RadioSelect,
     )
 
 

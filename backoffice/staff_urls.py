@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_reports
+from . import views, views_account, views_reports
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views_account.password_login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="inbox"),
     path("team/", include("backoffice.urls_supervisor")),
@@ -12,7 +12,9 @@ urlpatterns = [
     path("administration/", include("backoffice.urls_admin")),
     path("flows/", include("backoffice.urls_flows")),
     path("account/", include("backoffice.urls_account")),
+    path("language/", include("backoffice.urls_language")),
     path("queue/", views.queue, name="queue"),
+    path("queue/take-next/", views.take_next, name="take_next"),
     path("overdue/", views_reports.overdue, name="overdue"),
     path("report/", views_reports.report, name="case_report"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
@@ -24,11 +26,17 @@ urlpatterns = [
     path("cases/<str:reference>/receive-info/", views.case_receive_info, name="case_receive_info"),
     path("cases/<str:reference>/decide/", views.case_decide, name="case_decide"),
     path("cases/<str:reference>/act/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<str:reference>/priority/", views.case_priority, name="case_priority"),
     path("cases/<str:reference>/comments/", views.case_comment, name="case_comment"),
     path("cases/<str:reference>/documents/", views.case_document_upload, name="case_document_upload"),
     path(
         "cases/<str:reference>/documents/<int:document_id>/",
         views.case_document_download,
         name="case_document_download",
+    ),
+    path(
+        "cases/<str:reference>/documents/<int:document_id>/preview/",
+        views.case_document_preview,
+        name="case_document_preview",
     ),
 ]

@@ -25,10 +25,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import engine, grievances, medical, payees, refunds, selectors, services, waivers
+from cases import engine, grievances, medical, payees, refunds, selectors, services, waivers, worklist
 from cases.models import (
     CASE_MODELS,
     CaseDocument,
@@ -95,6 +96,7 @@ ACTION_LABELS = {
     "document.added": gettext_lazy("Document added"),
     "case.overdue": gettext_lazy("Marked overdue"),
     "case.escalated": gettext_lazy("Escalated"),
+    "case.priority_changed": gettext_lazy("Priority changed"),
 }
 CASE_EVENT_LABELS = {
     "created": gettext_lazy("Case created"),
@@ -155,8 +157,9 @@ DETAIL_LABELS = {
     "documents_ok": gettext_lazy("documents in order"),
     "due_date": gettext_lazy("due date"),
     "eligible": gettext_lazy("eligible"),
-    "from": gettext_lazy("from unit"),
     "escalated": gettext_lazy("escalated"),
+    "from": gettext_lazy("from unit"),
+    "previous_priority": gettext_lazy("previous priority"),
     "event_date": gettext_lazy("date of the event"),
     "grounds": gettext_lazy("grounds"),
     "identity_ok": gettext_lazy("identity checked"),
@@ -186,7 +189,13 @@ DETAIL_LABELS = {
     "total": gettext_lazy("total"),
 }
 # Coded values shown by their label.
-DETAIL_VALUES = {"category": dict(GrievanceCategory.choices), "priority": dict(Priority.choices)}
+DETAIL_VALUES = {
+    "category": dict(GrievanceCategory.choices),
+    "priority": dict(Priority.choices),
+    "previous_priority": dict(Priority.choices),
+}
+# What the timeline shows apart, as the reason of an event.
+WHY_KEYS = ("reason", "note", "grounds", "question", "answer", "text")
 
 
 def state_labels(case_type):
@@ -319,14 +328,20 @@ def _history_rows(case):
             {
                 "event": event,
                 "action": _event_label(event.action, case.case_type),
-                "actor": _user_label(event.actor) or (event.actor_label if event.actor_label != SYSTEM_LABEL else _("system")),
+                "actor": _user_label(event.actor)
+                or (event.actor_label if event.actor_label != SYSTEM_LABEL else _("system")),
                 "on_behalf_of": _user_label(event.on_behalf_of),
                 "from_state": labels.get(event.from_state, event.from_state),
                 "to_state": labels.get(event.to_state, event.to_state),
+                "why": [
+                    (DETAIL_LABELS.get(k, k), _detail_value(payload[k]))
+                    for k in WHY_KEYS
+                    if isinstance(payload.get(k), str) and payload[k].strip()
+                ],
                 "details": [
                     (DETAIL_LABELS.get(k, k.replace("_", " ")), _detail(k, v, titles))
                     for k, v in payload.items()
-                    if k not in HIDDEN_DETAILS
+                    if k not in HIDDEN_DETAILS and not (k in WHY_KEYS and isinstance(v, str))
                 ],
             }
         )
@@ -443,7 +458,9 @@ CLAIM_ACTIONS = [
         button=gettext_lazy("Request information"),
         form_class=forms.RequestInfoForm,
         prefix="info",
-        run=lambda user, case, data: services.claim_request_info(case_id=case.pk, actor=user, question=data["question"]),
+        run=lambda user, case, data: services.claim_request_info(
+            case_id=case.pk, actor=user, question=data["question"]
+        ),
         done=gettext_lazy("The claimant was asked for information."),
         allowed=lambda s: s.works(("review",), ClaimState.IN_REVIEW),
         secondary=True,
@@ -479,13 +496,24 @@ CLAIM_ACTIONS = [
 
 
 def _reviewed_actions(
-    states, *, recommend, request_info, receive_info, decide, amount_label, amount_help, review="review", decision="decide"
+    states,
+    *,
+    recommend,
+    request_info,
+    receive_info,
+    decide,
+    amount_label,
+    amount_help,
+    review="review",
+    decision="decide",
 ):
     """Recommend (with the amount), ask for and record information, decide: one service each."""
 
     def run_recommend(user, case, data):
         approve = _approve(data)
-        recommend(case_id=case.pk, actor=user, approve=approve, amount=data["amount"] if approve else None, note=data["note"])
+        recommend(
+            case_id=case.pk, actor=user, approve=approve, amount=data["amount"] if approve else None, note=data["note"]
+        )
 
     return [
         Action(
@@ -615,10 +643,12 @@ PAYEE_ACTIONS = [
         form_class=forms.ConfirmForm,
         run=lambda user, case, data: payees.payee_activate(case_id=case.pk, actor=user),
         done=gettext_lazy("The designation is in force: benefits are paid to the representative."),
-        allowed=lambda s: s.in_state(PayeeState.APPROVED)
-        and s.case.active_from is not None
-        and s.case.active_from <= timezone.localdate()
-        and s.may_work(),
+        allowed=lambda s: (
+            s.in_state(PayeeState.APPROVED)
+            and s.case.active_from is not None
+            and s.case.active_from <= timezone.localdate()
+            and s.may_work()
+        ),
     ),
     Action(
         slug="suspend",
@@ -682,8 +712,10 @@ GRIEVANCE_ACTIONS = [
         form_class=forms.AnswerForm,
         run=lambda user, case, data: grievances.grievance_resolve(case_id=case.pk, actor=user, answer=data["answer"]),
         done=gettext_lazy("The grievance is resolved; the claimant was sent the answer."),
-        allowed=lambda s: s.holds("investigate", _grievance_answerer_power(s.case))
-        and s.in_state(GrievanceState.TRIAGED, GrievanceState.INVESTIGATING),
+        allowed=lambda s: (
+            s.holds("investigate", _grievance_answerer_power(s.case))
+            and s.in_state(GrievanceState.TRIAGED, GrievanceState.INVESTIGATING)
+        ),
     ),
     Action(
         slug="request-info",
@@ -704,7 +736,9 @@ GRIEVANCE_ACTIONS = [
         button=gettext_lazy("Record information received"),
         form_class=forms.ReceiveInfoForm,
         prefix="received",
-        run=lambda user, case, data: grievances.grievance_receive_info(case_id=case.pk, actor=user, answer=data["answer"]),
+        run=lambda user, case, data: grievances.grievance_receive_info(
+            case_id=case.pk, actor=user, answer=data["answer"]
+        ),
         done=gettext_lazy("The information was recorded; the investigation goes on."),
         allowed=lambda s: s.in_state(GrievanceState.AWAITING_INFO) and s.may_work(),
     ),
@@ -715,10 +749,12 @@ GRIEVANCE_ACTIONS = [
         form_class=forms.EscalateForm,
         run=lambda user, case, data: grievances.grievance_escalate(case_id=case.pk, actor=user, reason=data["reason"]),
         done=gettext_lazy("The grievance went to the queue of the unit above."),
-        allowed=lambda s: s.in_state(*Grievance.OPEN_STATES)
-        and s.task_unit is not None
-        and s.task_unit.parent_id is not None
-        and s.may_work(),
+        allowed=lambda s: (
+            s.in_state(*Grievance.OPEN_STATES)
+            and s.task_unit is not None
+            and s.task_unit.parent_id is not None
+            and s.may_work()
+        ),
         secondary=True,
     ),
     Action(
@@ -820,7 +856,9 @@ MEDICAL_ACTIONS = [
         button=gettext_lazy("Request documents"),
         form_class=forms.RequestInfoForm,
         prefix="info",
-        run=lambda user, case, data: medical.medical_request_info(case_id=case.pk, actor=user, question=data["question"]),
+        run=lambda user, case, data: medical.medical_request_info(
+            case_id=case.pk, actor=user, question=data["question"]
+        ),
         done=gettext_lazy("The person was asked for documents."),
         allowed=lambda s: s.works(("review",), MedicalState.DOCUMENTS_REVIEW),
         secondary=True,
@@ -910,16 +948,48 @@ TYPE_CONTEXT = {
 # --- Pages ------------------------------------------------------------------------------------------
 
 
+def _pager(request, page):
+    """(first page query, next page query) keeping the filters and the sort of ``request``."""
+    params = request.GET.copy()
+    params.pop("after", None)
+    first_query = params.urlencode() if request.GET.get("after") else None
+    next_query = None
+    if page.next_cursor:
+        params["after"] = page.next_cursor
+        next_query = params.urlencode()
+    return first_query, next_query
+
+
 @login_required
 @require_GET
 def inbox(request):
+    form = forms.InboxSortForm(request.GET or None)
+    sort = form.chosen_sort() if form.is_bound else None
     try:
-        page = selectors.inbox(request.user, after=request.GET.get("after"), limit=PAGE_SIZE)
+        page = selectors.inbox(request.user, after=request.GET.get("after"), limit=PAGE_SIZE, sort=sort)
     except DomainError as exc:
         messages.error(request, exc.message)
-        page = selectors.inbox(request.user, limit=PAGE_SIZE)
+        page = selectors.inbox(request.user, limit=PAGE_SIZE, sort=sort)
     _label_rows(page.rows)
-    return render(request, "backoffice/inbox.html", {"page": page, "section": "inbox"})
+    first_query, next_query = _pager(request, page)
+    return render(
+        request,
+        "backoffice/inbox.html",
+        {
+            "page": page,
+            "form": form,
+            "first_query": first_query,
+            "next_query": next_query,
+            "may_take": _may_take(request),
+            "section": "inbox",
+        },
+    )
+
+
+def _may_take(request):
+    """Whether the user holds a power that lets them take tasks from some queue (no query)."""
+    powers = set(selectors.QUEUE_POWERS.values())
+    return any(powers & set(g.powers) for g in _grants(request))
 
 
 @login_required
@@ -935,13 +1005,7 @@ def queue(request):
         messages.error(request, exc.message)
         page = selectors.unit_queue(request.user, limit=PAGE_SIZE, grants=_grants(request), **filters)
     _label_rows(page.rows)
-    params = request.GET.copy()
-    params.pop("after", None)
-    first_query = params.urlencode() if request.GET.get("after") else None
-    next_query = None
-    if page.next_cursor:
-        params["after"] = page.next_cursor
-        next_query = params.urlencode()
+    first_query, next_query = _pager(request, page)
     return render(
         request,
         "backoffice/queue.html",
@@ -950,9 +1014,23 @@ def queue(request):
             "form": form,
             "next_query": next_query,
             "first_query": first_query,
+            "may_take": _may_take(request),
             "section": "queue",
         },
     )
+
+
+@login_required
+@require_POST
+def take_next(request):
+    """Take the most urgent task of the user's queues and open its case."""
+    try:
+        case, _task = worklist.task_take_next(actor=request.user, grants=_grants(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(_safe_next(request) or reverse("queue"))
+    messages.success(request, _("You took the task of case %(ref)s.") % {"ref": case.reference})
+    return redirect(_case_url(case.reference))
 
 
 def _case_page(request, case, bound=None, status=200):
@@ -970,6 +1048,7 @@ def _case_page(request, case, bound=None, status=200):
         "reassign": task is not None and state.may(Power.REASSIGN_TASK, task_unit),
         "upload": state.may_work(),
         "comment": state.may_work(),
+        "priority": state.may(Power.REASSIGN_TASK, case.owning_unit),
     }
     page_forms = {}
     if can["reassign"]:
@@ -978,6 +1057,10 @@ def _case_page(request, case, bound=None, status=200):
         )
     if can["comment"]:
         page_forms["comment"] = bound.get("comment") or forms.CommentForm(prefix="comment")
+    if can["priority"]:
+        page_forms["priority"] = bound.get("priority") or forms.PriorityForm(
+            prefix="priority", initial={"priority": case.priority}
+        )
     if can["upload"]:
         page_forms["document"] = bound.get("document") or forms.DocumentForm(prefix="document")
     actions = [
@@ -1003,7 +1086,11 @@ def _case_page(request, case, bound=None, status=200):
         "forms": page_forms,
         "actions": actions,
         "history": _history_rows(case),
-        "documents": case.documents.select_related("uploaded_by").order_by("uploaded_at", "id"),
+        "registry": selectors.subject_registry(case),
+        "documents": [
+            (document, PREVIEW_KINDS.get(os.path.splitext(document.file.name)[1].lower()))
+            for document in case.documents.select_related("uploaded_by").order_by("uploaded_at", "id")
+        ],
         "comments": case.comments.select_related("author").order_by("created_at", "id"),
         "section": "case",
         **extra,
@@ -1135,6 +1222,21 @@ def case_reassign(request, reference):
 
 @login_required
 @require_POST
+def case_priority(request, reference):
+    return _form_action(
+        request,
+        reference,
+        name="priority",
+        form=forms.PriorityForm(request.POST, prefix="priority"),
+        call=lambda pk, data: worklist.case_set_priority(
+            case_id=pk, actor=request.user, priority=data["priority"], reason=data["reason"]
+        ),
+        done=_("The priority was changed."),
+    )
+
+
+@login_required
+@require_POST
 def case_comment(request, reference):
     return _form_action(
         request,
@@ -1174,3 +1276,59 @@ def case_document_download(request, reference, document_id):
     except FileNotFoundError:
         raise Http404(_("The file of this document is missing."))
     return FileResponse(handle, as_attachment=True, filename=os.path.basename(document.file.name))
+
+
+# Documents shown in the page: by the extension of the stored name, whether to embed an image or a
+# PDF frame; what is served is decided again by the file's first bytes.
+PREVIEW_KINDS = {".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".webp": "image"}
+# First bytes of a file -> the content type it is served with inline.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def _sniff(head):
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def case_document_preview(request, reference, document_id):
+    """A PDF or an image of the case served inline for the page to embed; any other file: 404.
+    The type comes from the file's content, never from its name or the uploader; the browser
+    may not guess another (nosniff) and runs nothing in it (sandbox)."""
+    pk, _case_type = _find_case(request, reference)
+    try:
+        document = CaseDocument.objects.get(pk=document_id, case_id=pk)
+    except CaseDocument.DoesNotExist:
+        raise Http404(_("No such document."))
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file of this document is missing."))
+    content_type = _sniff(handle.read(16))
+    if content_type is None:
+        handle.close()
+        raise Http404(_("This document cannot be shown in the page; download it."))
+    handle.seek(0)
+    response = FileResponse(handle, content_type=content_type, as_attachment=False)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    # An image runs in a sandbox; a sandboxed PDF is not shown by every browser's viewer, so a PDF
+    # (its type fixed from its bytes, never HTML) may load nothing and be framed by the page only.
+    if content_type == "application/pdf":
+        response["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+    else:
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +21,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
-from registry.models import Employer, Person
+from registry.models import BankAccount, ContributionEntry, Employer, EmploymentPeriod, Person
 from roles.models import Delegation, OrgUnit, RoleAssignment
 from roles.powers import Power, roles_with
 from roles.selectors import grants_for
@@ -487,6 +487,83 @@ def open_task_of(case):
     )
 
 
+def _months_ago(months, today=None):
+    today = today or timezone.localdate()
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return dt.date(year, month + 1, 1)
+
+
+def mask_account(iban):
+    """An account number shown by its first and last four characters."""
+    iban = (iban or "").replace(" ", "")
+    if len(iban) <= 8:
+        return "•" * len(iban)
+    return f"{iban[:4]} •••• {iban[-4:]}"
+
+
+def subject_registry(case):
+    """What the registry holds on the case's person or employer, in one query: for a person the
+    current bank account (masked), the current employment, and a summary of the contribution
+    ledger (months recorded, the last one, insurable earnings of the last twelve months); for an
+    employer its current employees and the same ledger summary. None when the case has neither."""
+    since = _months_ago(12)
+    if case.person_id:
+        accounts = BankAccount.objects.filter(person=OuterRef("pk"), valid_to__isnull=True).order_by(
+            "-valid_from", "-id"
+        )
+        jobs = EmploymentPeriod.objects.filter(person=OuterRef("pk"), end__isnull=True).order_by("-start", "-id")
+        ledger = ContributionEntry.objects.filter(person=OuterRef("pk")).order_by().values("person")
+        row = (
+            Person.objects.filter(pk=case.person_id)
+            .annotate(
+                account_iban=Subquery(accounts.values("iban")[:1]),
+                account_verified=Subquery(accounts.values("verified")[:1]),
+                employer_name=Subquery(jobs.values("employer__name")[:1]),
+                employed_since=Subquery(jobs.values("start")[:1]),
+                ledger_months=Subquery(ledger.annotate(n=Count("id")).values("n")),
+                ledger_last=Subquery(ledger.annotate(m=Max("period")).values("m")),
+                ledger_earnings=Subquery(
+                    ledger.filter(period__gte=since).annotate(t=Sum("insurable_earnings")).values("t")
+                ),
+            )
+            .values(
+                "account_iban",
+                "account_verified",
+                "employer_name",
+                "employed_since",
+                "ledger_months",
+                "ledger_last",
+                "ledger_earnings",
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        row["kind"] = "person"
+        row["account"] = mask_account(row.pop("account_iban"))
+        return row
+    if case.employer_id:
+        staff = EmploymentPeriod.objects.filter(employer=OuterRef("pk"), end__isnull=True).order_by().values("employer")
+        ledger = ContributionEntry.objects.filter(employer=OuterRef("pk")).order_by().values("employer")
+        row = (
+            Employer.objects.filter(pk=case.employer_id)
+            .annotate(
+                employees=Subquery(staff.annotate(n=Count("id")).values("n")),
+                ledger_last=Subquery(ledger.annotate(m=Max("period")).values("m")),
+                ledger_earnings=Subquery(
+                    ledger.filter(period__gte=since).annotate(t=Sum("insurable_earnings")).values("t")
+                ),
+            )
+            .values("employees", "ledger_last", "ledger_earnings")
+            .first()
+        )
+        if row is None:
+            return None
+        row["kind"] = "employer"
+        return row
+    return None
+
+
 # --- Staff ---------------------------------------------------------------------------------------
 
 
@@ -530,7 +607,9 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "inbox",
+    "mask_account",
     "open_task_of",
+    "subject_registry",
     "staff_who_may",
     "unit_ids_by_power",
     "unit_queue",

@@ -80,6 +80,8 @@ def case_set_priority(*, case_id, actor, priority, reason):
         step = engine.step_for(case, actor, authority)
         before = case.priority
         case.priority = priority
-        step.audit("case.priority_changed", payload={"from": before, "priority": priority, "reason": reason})
+        step.audit(
+            "case.priority_changed", payload={"previous_priority": before, "priority": priority, "reason": reason}
+        )
         step.save("priority")
         return case

@@ -28,8 +28,8 @@ INBOX_QUERIES = 5
 # session, user, grants (roles, delegations), units, task ids, tasks with their rows
 QUEUE_QUERIES = 7
 # session, user, grants (2), visible units, the case's type, the case as its type with what its
-# page shows, open task, history, documents, comments
-CASE_QUERIES = 11
+# page shows, open task, history, the subject's registry summary, documents, comments
+CASE_QUERIES = 12
 # ... and the reassign choices for a supervisor: delegations, users
 CASE_QUERIES_SUPERVISOR = CASE_QUERIES + 2
 
@@ -63,7 +63,9 @@ def test_queue_query_count(client, team, insured, south_insured, n, django_asser
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_queue_query_count_for_a_user_over_many_units(client, team, insured, south_insured, n, django_assert_num_queries):
+def test_queue_query_count_for_a_user_over_many_units(
+    client, team, insured, south_insured, n, django_assert_num_queries
+):
     file_claims(insured, n)
     file_claims(south_insured, n)
     client.force_login(team["central_supervisor"])
