@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_reports
+from . import views, views_reports
 
 urlpatterns = [
-    path("login/", views_account.password_login, name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="inbox"),
     path("team/", include("backoffice.urls_supervisor")),
@@ -12,7 +12,6 @@ urlpatterns = [
     path("administration/", include("backoffice.urls_admin")),
     path("flows/", include("backoffice.urls_flows")),
     path("account/", include("backoffice.urls_account")),
-    path("language/", include("backoffice.urls_language")),
     path("queue/", views.queue, name="queue"),
     path("queue/take-next/", views.take_next, name="take_next"),
     path("overdue/", views_reports.overdue, name="overdue"),
