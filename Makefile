@@ -24,6 +24,7 @@ test: install
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=backoffice.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	scripts/ensure-chromium
+	scripts/ensure-gettext
 	$(BIN)/python -m pytest
 
 worker: install

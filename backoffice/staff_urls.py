@@ -12,6 +12,7 @@ urlpatterns = [
     path("administration/", include("backoffice.urls_admin")),
     path("flows/", include("backoffice.urls_flows")),
     path("account/", include("backoffice.urls_account")),
+    path("language/", include("backoffice.urls_language")),
     path("queue/", views.queue, name="queue"),
     path("queue/take-next/", views.take_next, name="take_next"),
     path("overdue/", views_reports.overdue, name="overdue"),

@@ -124,3 +124,21 @@ class AuthorityLimit(models.Model):
 
     def __str__(self):
         return f"{self.role}@{self.level} <= {self.amount} from {self.valid_from}"
+
+
+class StaffPreference(models.Model):
+    """What a staff member chose for their own pages: the language (a code of settings.LANGUAGES).
+    Read once at login (roles.preferences) and kept in the session."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="staff_preference"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("staff preference")
+        verbose_name_plural = _("staff preferences")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.language}"

@@ -1,0 +1,1 @@
+"""Local changes to Django's number and date formats (settings.FORMAT_MODULE_PATH)."""
