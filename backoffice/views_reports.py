@@ -40,6 +40,7 @@ def overdue(request):
         "page": page,
         "alerts": deadlines.unread_alerts(request.user),
         "first_page": bool(after),
+        "supervises": any(g.powers.intersection(deadlines.OVERSIGHT_POWERS) for g in _grants(request)),
         "section": "overdue",
     }
     return render(request, "backoffice/overdue.html", context)

@@ -329,3 +329,12 @@ def test_chart_numbers_follow_the_language(client, team, org):
     client.force_login(team["supervisor"])
     body = client.get(reverse("team_charts"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "12\u202f345" in body or "12\xa0345" in body or "12 345" in body
+
+
+def test_overdue_page_links_the_supervisor_pages(client, team):
+    client.force_login(team["supervisor"])
+    body = client.get(reverse("overdue")).content.decode()
+    assert f'href="{reverse("team_approvals")}"' in body
+    assert f'href="{reverse("team_charts")}"' in body
+    client.force_login(team["operator"])
+    assert f'href="{reverse("team_approvals")}"' not in client.get(reverse("overdue")).content.decode()
