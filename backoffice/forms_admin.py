@@ -21,7 +21,9 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 def _units_field(label, units, *, required=True, empty_label=None):
-    base = min((u.depth for u in units), default=1)
+    """``units``: the administrator's units (a query), with ``base_depth``, the depth of the topmost
+    (read without running the query, which runs once, when the choices are shown)."""
+    base = getattr(units, "base_depth", 1)
     return UnitChoiceField(
         label=label,
         queryset=units,

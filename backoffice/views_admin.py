@@ -51,6 +51,13 @@ def _refusal(form, exc):
     return exc.status
 
 
+def _units(roots):
+    """The administrator's units as a query for a form's choices (indented from the topmost)."""
+    units = selectors.managed_units(roots)
+    units.base_depth = min(root.count(".") for root in roots)
+    return units
+
+
 def _render(request, template, context, status=200):
     return render(request, f"backoffice/administration/{template}", {"section": SECTION, **context}, status=status)
 
@@ -63,7 +70,7 @@ def _units_page(request, roots, form=None, status=200):
     counts = selectors.staff_counts(roots)
     base = min((u.depth for u in units), default=1)
     rows = [{"unit": u, "indent": u.depth - base, "staff": counts.get(u.pk, 0)} for u in units]
-    form = form or UnitCreateForm(units=selectors.managed_units(roots))
+    form = form or UnitCreateForm(units=_units(roots))
     return _render(request, "units.html", {"rows": rows, "form": form}, status)
 
 
@@ -77,7 +84,7 @@ def units(request):
 @require_POST
 def unit_create(request):
     roots = _roots(request)
-    form = UnitCreateForm(request.POST, units=selectors.managed_units(roots))
+    form = UnitCreateForm(request.POST, units=_units(roots))
     if not form.is_valid():
         return _units_page(request, roots, form, status=422)
     data = form.cleaned_data
@@ -98,7 +105,7 @@ def unit_create(request):
 @require_GET
 def staff_list(request):
     roots = _roots(request)
-    form = StaffFilterForm(request.GET or None, units=selectors.managed_units(roots))
+    form = StaffFilterForm(request.GET or None, units=_units(roots))
     filters = form.filters() if form.is_bound else {}
     rows, next_after = selectors.staff_members(
         roots, after=request.GET.get("after") or None, limit=PAGE_SIZE, **filters
@@ -117,7 +124,7 @@ def staff_list(request):
 @require_http_methods(["GET", "POST"])
 def staff_create(request):
     roots = _roots(request)
-    form = StaffCreateForm(request.POST or None, units=selectors.managed_units(roots))
+    form = StaffCreateForm(request.POST or None, units=_units(roots))
     status = 200
     if request.method == "POST":
         status = 422
@@ -156,7 +163,7 @@ def _staff_page(request, roots, member, *, grant_form=None, active_form=None, st
         "member": member,
         "assignments": selectors.staff_assignments(roots, member),
         "delegations": selectors.staff_delegations(roots, member),
-        "grant_form": grant_form or RoleGrantForm(units=selectors.managed_units(roots)),
+        "grant_form": grant_form or RoleGrantForm(units=_units(roots)),
         "active_form": active_form or ActiveForm(initial={"active": "0" if member.is_active else "1"}),
         "today": selectors.today(),
     }
@@ -175,7 +182,7 @@ def staff_detail(request, user_id):
 def staff_grant(request, user_id):
     roots = _roots(request)
     member = _member(roots, user_id)
-    form = RoleGrantForm(request.POST, units=selectors.managed_units(roots))
+    form = RoleGrantForm(request.POST, units=_units(roots))
     if not form.is_valid():
         return _staff_page(request, roots, member, grant_form=form, status=422)
     data = form.cleaned_data
