@@ -322,7 +322,8 @@ def audit_verifications(request):
     context = {
         "section": SECTION,
         "runs": runs,
-        "in_progress": next((r for r in runs if r.in_progress), None) or selectors.run_in_progress(),
+        # one run at a time: one in progress is the newest
+        "in_progress": runs[0] if runs and runs[0].in_progress else None,
     }
     return render(request, "backoffice/audit/verifications.html", context)
 
