@@ -1,11 +1,20 @@
 """Template tags that draw a case type's flow and a case's position in it.
 
-The layout comes from ``workflows.charts`` (computed once per process); these tags only mark the
+The layout comes from ``workflows.charts`` (computed once per process); these tags mark the
 current position. ``case_flow_chart`` reads the case and its open task from the case page's
 context (``case``, ``task``): it makes no query of its own.
+
+The SVG of a type depends only on the code, the language and the marked state, so each one is
+drawn once per process and kept (at most types x languages x states, a few hundred small strings):
+drawing it costs more than the rest of the case page's templates.
 """
 
+from functools import lru_cache
+
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from workflows import charts
@@ -15,35 +24,68 @@ register = template.Library()
 BADGE_FONT = 11
 
 
-def diagram_context(case_type, *, current_state=None, current_step=None, uid=None):
-    """What ``backoffice/flows/_diagram.html`` draws: the chart with the current position marked."""
-    drawn = charts.labelled_chart(case_type)
+def _number(value):
+    """A coordinate as SVG wants it whatever the language: a dot, no grouping."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+@lru_cache(maxsize=512)
+def diagram_svg(case_type, language, current_state, uid):
+    """The picture of ``case_type`` in ``language`` with ``current_state`` (or None) marked."""
+    drawn = charts.labelled_chart(case_type)  # in the active language, which is ``language``
     chart = drawn.chart
-    labels = {node.key: node.label for node in chart.nodes}
-    current_node = chart.node(current_state) if current_state else None
+    current = chart.node(current_state) if current_state else None
     badge = _("current")
     badge_width = round(len(badge) * BADGE_FONT * charts.CHAR_WIDTH + 14)
-    nodes = [
-        {
-            "node": node,
-            "text": drawn.node_text[node.key],
-            "current": current_node is not None and node.key == current_node.key,
-            "ring": (node.x - 5, node.y - 5, node.width + 10, node.height + 10),
-            "inner": (node.x + 3, node.y + 3, node.width - 6, node.height - 6),
-            "badge": (node.x + 6, node.y - 9, badge_width, 18, node.x + 6 + badge_width / 2, node.y),
-        }
-        for node in chart.nodes
-    ]
-    arrows = [
-        {"arrow": arrow, "text": text, "hint": ", ".join(str(charts.TRANSITION_LABELS.get(n, n)) for n in arrow.names)}
-        for arrow, text in zip(chart.arrows, drawn.arrow_text, strict=True)
-    ]
+    nodes = []
+    for node in chart.nodes:
+        text = drawn.node_text[node.key]
+        nodes.append(
+            {
+                "node": node,
+                "current": current is not None and node.key == current.key,
+                "x": _number(text.x),
+                "y": _number(text.y),
+                "lines": [(line, _number(dy)) for line, dy in text.lines],
+                "ring": (node.x - 5, node.y - 5, node.width + 10, node.height + 10),
+                "inner": (node.x + 3, node.y + 3, node.width - 6, node.height - 6),
+                "badge": (node.x + 6, node.y - 9, badge_width, 18, _number(node.x + 6 + badge_width / 2), node.y),
+            }
+        )
+    arrows = []
+    for arrow, text in zip(chart.arrows, drawn.arrow_text, strict=True):
+        arrows.append(
+            {
+                "arrow": arrow,
+                "hint": ", ".join(str(charts.TRANSITION_LABELS.get(name, name)) for name in arrow.names),
+                "label": text.lines[0][0] if text else None,
+                "x": _number(text.x) if text else None,
+                "y": _number(text.y) if text else None,
+            }
+        )
+    context = {
+        "chart": chart,
+        "uid": uid,
+        "nodes": nodes,
+        "arrows": arrows,
+        "state_labels": [node.label for node in sorted(chart.nodes, key=lambda n: (n.layer, n.x))],
+        "current_label": current.label if current else None,
+        "badge": badge,
+    }
+    return mark_safe(render_to_string("backoffice/flows/_diagram.html", context))  # noqa: S308 - our own template
+
+
+def diagram_context(case_type, *, current_state=None, current_step=None, uid=None):
+    """What the flows templates show: the picture, the steps and the same flow as text."""
+    chart = charts.chart_for(case_type)
+    uid = uid or f"flow-{case_type}"
+    labels = {node.key: node.label for node in chart.nodes}
+    current = chart.node(current_state) if current_state else None
     states = [
         {
             "key": node.key,
             "label": node.label,
-            "current": current_node is not None and node.key == current_node.key,
-            "final": node.final,
+            "current": current is not None and node.key == current.key,
             "exits": [{"label": t.label, "target": labels[t.target]} for t in chart.outgoing(node.key)],
         }
         for node in sorted(chart.nodes, key=lambda n: (n.layer, n.x))
@@ -51,15 +93,12 @@ def diagram_context(case_type, *, current_state=None, current_step=None, uid=Non
     steps = [{"name": step.name, "title": step.title, "current": step.name == current_step} for step in chart.steps]
     return {
         "chart": chart,
-        "uid": uid or f"flow-{case_type}",
-        "nodes": nodes,
-        "arrows": arrows,
+        "uid": uid,
+        "svg": diagram_svg(case_type, get_language() or "", current.key if current else None, uid),
         "states": states,
         "steps": steps,
-        "current_node": current_node,
-        "current_label": current_node.label if current_node else None,
-        "current_step": next((s for s in steps if s["current"]), None),
-        "badge": badge,
+        "current_label": current.label if current else None,
+        "current_step": next((step for step in steps if step["current"]), None),
     }
 
 
@@ -75,12 +114,6 @@ def case_flow_chart(context, case):
     if case is None or case.case_type not in charts.case_types():
         return {"chart": None}
     task = context.get("task")
-    step = None
-    if task is not None:
-        node = getattr(task, "flow_task", None)
-        step = getattr(node, "name", None)
-    return {
-        **diagram_context(case.case_type, current_state=case.state, current_step=step, uid=f"case-flow-{case.pk}"),
-        "case": case,
-        "task": task,
-    }
+    node = getattr(task, "flow_task", None) if task is not None else None
+    step = getattr(node, "name", None)
+    return diagram_context(case.case_type, current_state=case.state, current_step=step, uid="case-flow")
