@@ -77,8 +77,8 @@ def team_workload(request, unit_id=None):
     queue_rows = [
         {
             "unit": q.unit,
-            "sizes": [grouped(q.sizes.get(p, 0)) for p in QUEUE_ORDER],
-            "total": grouped(q.total),
+            "sizes": [_size(q.sizes.get(p, 0), p in q.capped) for p in QUEUE_ORDER],
+            "total": _size(q.total, bool(q.capped)),
             "is_unit": q.unit.pk == unit.pk,
         }
         for q in queues
@@ -96,6 +96,11 @@ def team_workload(request, unit_id=None):
         "section": "team",
     }
     return render(request, "backoffice/team/workload.html", context)
+
+
+def _size(n, capped):
+    """A queue's size; a capped count reads "at least"."""
+    return _("%(n)s or more") % {"n": grouped(n)} if capped else grouped(n)
 
 
 def _person(scope, user_id):

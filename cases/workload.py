@@ -22,7 +22,16 @@ from roles.models import AuthorityLimit, Delegation, RoleAssignment
 from roles.powers import Power, roles_with
 from workflows.models import QueueSnapshot
 
-from .selectors import HUMAN, QUEUE_POWERS, TASK_ROW_RELATED, Page, _int_or_none, decode_cursor, unit_ids_by_power
+from .selectors import (
+    HUMAN,
+    MAX_QUEUE_BRANCHES,
+    QUEUE_POWERS,
+    TASK_ROW_RELATED,
+    Page,
+    _int_or_none,
+    decode_cursor,
+    unit_ids_by_power,
+)
 
 # Powers by which a user supervises a unit's work (brief: reassign or decide there).
 SUPERVISING_POWERS = (Power.REASSIGN_TASK, Power.DECIDE_CASE)
@@ -33,6 +42,8 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 TEAM_POWERS = (Power.WORK_CASE, Power.DECIDE_CASE, Power.MEDICAL_DECISION)
 # A caseworker's page lists this many tasks at most: as many as one request may move.
 PERSON_PAGE_SIZE = 200
+# A queue's size on the workload page is counted up to this many tasks ("more than").
+QUEUE_COUNT_CAP = 5_000
 # Above this many open tasks in a chart's subtree, today's live figure reads "more than".
 LIVE_COUNT_CAP = 100_000
 CHART_DAYS = 30
@@ -99,7 +110,8 @@ class Worker:
 @dataclass
 class QueueSize:
     unit: object
-    sizes: dict = field(default_factory=dict)  # {queue permission: unassigned tasks}
+    sizes: dict = field(default_factory=dict)  # {queue permission: unassigned tasks, at most the cap}
+    capped: set = field(default_factory=set)  # the queues holding more than QUEUE_COUNT_CAP tasks
 
     @property
     def total(self):
@@ -112,7 +124,7 @@ def team_workload(unit, scope, *, on=None):
     Workers: the staff holding a role that works cases at ``unit`` and whoever holds a task of
     its queues, with their open tasks there, how many of those are overdue (the case's due date
     before ``on``) and the oldest. Queue sizes: unassigned tasks per queue of ``unit`` and of
-    each supervised unit just below it. Three queries."""
+    each supervised unit just below it, each counted up to ``QUEUE_COUNT_CAP``. Three queries."""
     on = on or timezone.localdate()
     by_owner = list(
         Task.objects.filter(status=STATUS.ASSIGNED, flow_task_type=HUMAN, owner_permission_obj_pk=str(unit.pk))
@@ -138,8 +150,22 @@ def team_workload(unit, scope, *, on=None):
 
     queue_units = [unit, *scope.children(unit)]
     sizes = {u.pk: QueueSize(unit=u) for u in queue_units}
+    # Each queue is counted up to QUEUE_COUNT_CAP + 1 tasks off the partial index: one branch
+    # per queue, so a national queue costs no more than a small one.
+    base = Task.objects.filter(status=STATUS.NEW, flow_task_type=HUMAN).order_by()
+    branches = [
+        Task.objects.filter(
+            pk__in=base.filter(owner_permission=permission, owner_permission_obj_pk=str(u.pk)).values("pk")[
+                : QUEUE_COUNT_CAP + 1
+            ]
+        )
+        .order_by()
+        .values("pk")
+        for u in queue_units
+        for permission in QUEUE_POWERS
+    ]
     counts = (
-        Task.objects.filter(status=STATUS.NEW, flow_task_type=HUMAN, owner_permission_obj_pk__in=_strs(sizes))
+        Task.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
         .values_list("owner_permission_obj_pk", "owner_permission")
         .annotate(n=Count("pk"))
         .order_by()
@@ -147,7 +173,9 @@ def team_workload(unit, scope, *, on=None):
     for obj_pk, permission, n in counts:
         entry = sizes.get(_int_or_none(obj_pk))
         if entry is not None:
-            entry.sizes[permission] = n
+            entry.sizes[permission] = min(n, QUEUE_COUNT_CAP)
+            if n > QUEUE_COUNT_CAP:
+                entry.capped.add(permission)
     return list(workers.values()), [sizes[u.pk] for u in queue_units]
 
 
@@ -306,21 +334,32 @@ def approvals_waiting(user, grants, *, after=None, limit=50, on=None):
     first, keyset-paginated on (created, id). Each row carries ``case`` (as its own type),
     ``total``, ``own_work`` (four eyes: the user or the person they act for prepared it) and
     ``above_limit`` (no grant of the user covers the amount there). Queries: the units (1), the
-    rows (1), the authority limits (1)."""
+    task ids (1), the rows (1), the authority limits (1)."""
     on = on or timezone.localdate()
     limit = max(1, min(int(limit), 200))
     by_power, units = unit_ids_by_power(grants, [Power.DECIDE_CASE])
     ids = by_power[Power.DECIDE_CASE]
-    rows = list(
-        Task.objects.filter(
-            _after_ascending(after),
-            status=STATUS.NEW,
-            flow_task_type=HUMAN,
-            owner_permission=DECISION_PERMISSION,
-            owner_permission_obj_pk__in=_strs(ids),
+    base = Task.objects.filter(
+        _after_ascending(after), status=STATUS.NEW, flow_task_type=HUMAN, owner_permission=DECISION_PERMISSION
+    )
+    if len(ids) <= MAX_QUEUE_BRANCHES:
+        # One branch per unit walks its queue's partial index in order and stops after a page.
+        branches = [
+            Task.objects.filter(
+                pk__in=base.filter(owner_permission_obj_pk=pk).order_by("created", "id").values("pk")[: limit + 1]
+            )
+            .order_by()
+            .values("pk")
+            for pk in _strs(ids)
+        ] or [Task.objects.none().values("pk")]
+        selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    else:
+        selected = (
+            base.filter(owner_permission_obj_pk__in=_strs(ids)).order_by("created", "id").values("pk")[: limit + 1]
         )
-        .select_related(*APPROVAL_RELATED)
-        .order_by("created", "id")[: limit + 1]
+    page_ids = [row["pk"] for row in selected]
+    rows = list(
+        Task.objects.filter(pk__in=page_ids).select_related(*APPROVAL_RELATED).order_by("created", "id")[: limit + 1]
     )
     deciding = [g for g in grants if Power.DECIDE_CASE in g.powers]
     limits = {}

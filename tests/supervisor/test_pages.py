@@ -338,3 +338,14 @@ def test_overdue_page_links_the_supervisor_pages(client, team):
     assert f'href="{reverse("team_charts")}"' in body
     client.force_login(team["operator"])
     assert f'href="{reverse("team_approvals")}"' not in client.get(reverse("overdue")).content.decode()
+
+
+def test_large_queues_are_counted_up_to_a_cap(client, team, insured, monkeypatch):
+    monkeypatch.setattr("cases.workload.QUEUE_COUNT_CAP", 2)
+    for _ in range(3):
+        services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+    client.force_login(team["supervisor"])
+
+    body = client.get(reverse("team_workload")).content.decode()
+
+    assert "data-total>2 or more</td>" in _row(body, 'data-unit="NA"')
