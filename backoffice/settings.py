@@ -9,6 +9,9 @@ SOCIUS_EMAIL_BACKEND      Django e-mail backend path (default: console in develo
 SOCIUS_EMAIL_FILE_PATH    folder for django.core.mail.backends.filebased.EmailBackend
 SOCIUS_SMS_BACKEND        SMS backend path (default: cases.sms.LoggingSmsBackend in development, none otherwise)
 SOCIUS_SMS_FILE_PATH      folder for cases.sms.FileSmsBackend
+SOCIUS_SESSION_IDLE_MINUTES / SOCIUS_SESSION_MAX_HOURS   staff sessions end when idle (30) / after (10 h)
+SOCIUS_LOGIN_FAILURES_PER_USERNAME / _PER_ADDRESS / SOCIUS_LOGIN_FAILURE_WINDOW_MINUTES   lockout (5 / 20 / 15)
+SOCIUS_TRUSTED_PROXY_COUNT   reverse proxies in front that set X-Forwarded-For (default 0: REMOTE_ADDR)
 """
 
 import os
@@ -53,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
     "viewflow",
@@ -76,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "backoffice.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
 ]
@@ -145,6 +151,20 @@ MEDIA_ROOT = Path(os.environ.get("SOCIUS_MEDIA_ROOT", BASE_DIR / "var" / "media"
 MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True
+# Staff logins (backoffice/views_account.py, backoffice/security.py, backoffice/middleware.py):
+# a password and a TOTP code; lockout on failures per user name and per client address
+# (counted in the database, shared by every web process); idle and absolute session limits.
+SOCIUS_SESSION_IDLE_MINUTES = int(os.environ.get("SOCIUS_SESSION_IDLE_MINUTES", "30"))
+SOCIUS_SESSION_MAX_HOURS = int(os.environ.get("SOCIUS_SESSION_MAX_HOURS", "10"))
+SESSION_COOKIE_AGE = SOCIUS_SESSION_MAX_HOURS * 3600
+SOCIUS_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("SOCIUS_LOGIN_FAILURES_PER_USERNAME", "5"))
+SOCIUS_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SOCIUS_LOGIN_FAILURES_PER_ADDRESS", "20"))
+SOCIUS_LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("SOCIUS_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+SOCIUS_LOGIN_FAILURE_RETENTION_DAYS = int(os.environ.get("SOCIUS_LOGIN_FAILURE_RETENTION_DAYS", "90"))
+SOCIUS_TRUSTED_PROXY_COUNT = int(os.environ.get("SOCIUS_TRUSTED_PROXY_COUNT", "0"))
+OTP_TOTP_ISSUER = "Socius"
+OTP_TOTP_SYNC = False  # accept exactly one step either side of the server's clock
+OTP_TOTP_THROTTLE_FACTOR = 0  # the lockout above limits guessing
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
@@ -195,6 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     "medical-finality": {"task": "cases.tasks.finalise_medical_decisions_task", "schedule": 24 * 3600.0},
     # Hourly so that every day gets its row even after a restart; only the day's first run writes.
     "queue-snapshot": {"task": "workflows.tasks.queue_snapshot_task", "schedule": 3600.0},
+    "login-failures-purge": {"task": "backoffice.tasks.purge_login_failures", "schedule": 24 * 3600.0},
 }
 AUDIT_HEAD_SOURCES = ["cases.audit_heads.case_heads"]  # chain heads that audit_verify compares
 

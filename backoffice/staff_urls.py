@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_reports
+from . import views, views_account, views_reports
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views_account.password_login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="inbox"),
     path("team/", include("backoffice.urls_supervisor")),

@@ -4,12 +4,35 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 
+from backoffice.security import SESSION_VERIFIED
 from roles.models import Level, Role
 from roles.services import authority_limit_set, org_unit_create, role_grant
 from rules.parameters import install_defaults
 
 from .factories import PersonFactory, UserFactory, add_bank_account, add_contributions
+
+# Test clients log in with both factors. ``login()`` and ``force_login()`` of every Django test
+# client (pytest-django's ``client``, DRF's APIClient, TestCase.client) mark the session as having
+# passed the second factor, so page and API tests need no authenticator. The tests of the second
+# factor itself use ``PasswordOnlyClient``, whose logins stop after the password as a real one does.
+_password_only_login = Client._login
+
+
+def _login_with_second_factor(self, user, backend=None):
+    _password_only_login(self, user, backend)
+    session = self.session
+    session[SESSION_VERIFIED] = "test-client"
+    session.save()
+
+
+Client._login = _login_with_second_factor
+
+
+class PasswordOnlyClient(Client):
+    _login = _password_only_login
+
 
 LIMIT_FROM = dt.date(2000, 1, 1)
 BRANCH_LIMIT = Decimal("5000.00")

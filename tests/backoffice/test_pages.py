@@ -9,6 +9,7 @@ from viewflow.workflow.status import STATUS
 from backoffice import views
 from cases import selectors, services
 from cases.models import BenefitClaim, CaseComment, CaseDocument, ClaimState
+from tests.security import totp
 
 from .conftest import file_claims, recommend
 
@@ -53,7 +54,11 @@ def test_login_leads_to_the_inbox_and_logout_back(client, team):
     assert page.status_code == 200 and 'name="username"' in page.content.decode()
     bad = client.post(reverse("login"), {"username": "op_na", "password": "wrong"})
     assert bad.status_code == 200 and "did not match" in bad.content.decode()
+    device = totp.confirmed_device(team["operator"])
     response = client.post(reverse("login"), {"username": "op_na", "password": "correct horse battery staple"})
+    assert response.status_code == 302 and response["Location"] == reverse("account_verify")
+    assert client.get(reverse("inbox")).status_code == 302  # the second factor comes first
+    response = client.post(reverse("account_verify"), {"code": totp.code(device.key)})
     assert response.status_code == 302 and response["Location"] == reverse("inbox")
     assert client.get(reverse("inbox")).status_code == 200
     assert client.post(reverse("logout")).status_code == 302

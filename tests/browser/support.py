@@ -8,12 +8,14 @@ before the browser starts and checks the database after it stops.
 import datetime as dt
 import os
 import tempfile
+import time
 
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from playwright.sync_api import expect, sync_playwright
 
 from roles.models import Role
 from tests.conftest import build_org, make_insured, staff
+from tests.security import totp
 from tests.support import AuditTransactionTestCase
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,6 +49,15 @@ class BrowserTestCase(AuditTransactionTestCase, StaticLiveServerTestCase):
         self._playwright = None
 
     def start_browser(self):
+        # Every account gets a confirmed authenticator whose key log_in() can compute from the
+        # user name: the database cannot be reached once Playwright runs in this thread.
+        from django.contrib.auth import get_user_model
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+        for user in get_user_model().objects.exclude(pk__in=enrolled):
+            totp.confirmed_device(user)
+        self._codes_used = {}
         self._playwright = sync_playwright().start()
         self.browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         self.context = self.browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
@@ -74,7 +85,21 @@ class BrowserTestCase(AuditTransactionTestCase, StaticLiveServerTestCase):
         page.get_by_label("User name").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code from your authenticator app").fill(self._next_code(username))
+        page.get_by_role("button", name="Verify").click()
         expect(page.get_by_role("heading", name="My inbox")).to_be_visible()
+
+    def _next_code(self, username):
+        """The authenticator's code; a code once accepted is refused again, so a second login of
+        the same user in the same 30 s uses the next step's code (accepted one step ahead)."""
+        now = totp.step_now()
+        last = self._codes_used.get(username)
+        if last is not None and last >= now + 1:
+            time.sleep(30 - time.time() % 30 + 0.5)
+            now = totp.step_now()
+        step = now if last is None or last < now else now + 1
+        self._codes_used[username] = step
+        return totp.code(totp.key_for(username), steps=step - now)
 
     def log_out(self):
         self.page.get_by_role("button", name="Log out").click()

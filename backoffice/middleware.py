@@ -1,0 +1,56 @@
+"""Session limits and the second factor, for every page and the session-authenticated API.
+
+- A signed-in session ends after ``SOCIUS_SESSION_IDLE_MINUTES`` without a request or
+  ``SOCIUS_SESSION_MAX_HOURS`` after its login, whichever comes first: the user is signed out
+  and sent to the login page with a message. The last-seen time is written at most once a minute.
+- A signed-in user who has not passed the second factor reaches only the login, logout and
+  second-factor pages: any other page redirects to the code step, the API answers 403.
+
+Reads the session only: no query of its own on a request that passes.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
+
+from . import security
+
+# URL names an unverified session may reach (the steps of the login itself).
+OPEN_BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "account_verify", "account_enrol", "set_language"})
+
+
+def _is_api(request):
+    return request.path_info.startswith("/api/")
+
+
+class StaffSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            expired = security.session_expiry(request.session)
+            if expired:
+                logout(request)
+                if not _is_api(request):
+                    messages.info(request, _("Your session has expired. Please log in again."))
+                    return redirect_to_login(request.get_full_path(), resolve_url("login"))
+            else:
+                security.touch(request.session)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or security.is_verified(request.session):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in OPEN_BEFORE_SECOND_FACTOR and not match.namespace:
+            return None
+        if _is_api(request):
+            return JsonResponse(
+                {"code": "second_factor_required", "message": _("Complete the second step of the login first.")},
+                status=403,
+            )
+        return redirect_to_login(request.get_full_path(), resolve_url("account_verify"))

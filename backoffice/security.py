@@ -1,0 +1,165 @@
+"""Security of the staff pages: client address, lockout after failed logins, session marks.
+
+Lockout: failed attempts are rows of ``LoginFailure`` in the database, so every web process
+sees the same counts. A user name is locked out when it has ``SOCIUS_LOGIN_FAILURES_PER_USERNAME``
+uncleared failures within the last ``SOCIUS_LOGIN_FAILURE_WINDOW_MINUTES``; a client address
+when it has ``SOCIUS_LOGIN_FAILURES_PER_ADDRESS`` failures in that window. Failures of the
+password step and of the second-factor step count alike. A lockout ends when its failures
+leave the window; attempts made meanwhile are recorded as refused, not counted, so a locked
+user is not kept out for ever by their own retries. A complete login (both factors) clears
+the user name's count; the address count is never cleared.
+
+Session marks: the session holds when it was signed in and last seen (Unix times, for the
+idle and absolute limits of backoffice.middleware) and whether the second factor passed.
+"""
+
+import datetime as dt
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import LoginFailure
+
+logger = logging.getLogger("socius.security")
+
+SESSION_VERIFIED = "socius_second_factor"  # persistent id of the device that passed, or a test mark
+SESSION_STARTED = "socius_signed_in_at"
+SESSION_SEEN = "socius_seen_at"
+SEEN_RESOLUTION = 60  # seconds: the last-seen time is written at most once a minute
+
+
+def client_address(request):
+    """The client's address: REMOTE_ADDR, or with ``SOCIUS_TRUSTED_PROXY_COUNT`` = n proxies in
+    front, the n-th address from the right of X-Forwarded-For (the one the outermost trusted
+    proxy saw). Addresses further left are set by the client and never trusted."""
+    remote = request.META.get("REMOTE_ADDR") or ""
+    proxies = settings.SOCIUS_TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote[:45]
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < proxies:
+        return remote[:45]
+    return forwarded[-proxies][:45]
+
+
+def _username_key(username):
+    return (username or "").strip().casefold()[:150]
+
+
+def _window_start():
+    return timezone.now() - dt.timedelta(minutes=settings.SOCIUS_LOGIN_FAILURE_WINDOW_MINUTES)
+
+
+def _username_failures(key, since, limit):
+    qs = LoginFailure.objects.filter(username=key, at__gte=since, refused=False, cleared=False)
+    return qs.order_by()[:limit].count()
+
+
+def _address_failures(address, since, limit):
+    return LoginFailure.objects.filter(address=address, at__gte=since, refused=False).order_by()[:limit].count()
+
+
+def is_locked_out(username, address):
+    """Whether logins of ``username`` or from ``address`` are refused now (two indexed, capped counts)."""
+    since = _window_start()
+    per_username = settings.SOCIUS_LOGIN_FAILURES_PER_USERNAME
+    per_address = settings.SOCIUS_LOGIN_FAILURES_PER_ADDRESS
+    return (
+        _username_failures(_username_key(username), since, per_username) >= per_username
+        or _address_failures(address, since, per_address) >= per_address
+    )
+
+
+def record_refused(username, address, stage):
+    """An attempt refused because of a lockout: kept for review, not counted."""
+    LoginFailure.objects.create(
+        at=timezone.now(), username=_username_key(username), address=address, stage=stage, refused=True
+    )
+    logger.warning("login refused (locked out): username=%r address=%s stage=%s", username, address, stage)
+
+
+def record_failure(username, address, stage):
+    """A failed attempt. Returns True when it reached a limit (a lockout starts now)."""
+    key = _username_key(username)
+    with transaction.atomic():
+        failure = LoginFailure.objects.create(at=timezone.now(), username=key, address=address, stage=stage)
+        since = _window_start()
+        per_username = settings.SOCIUS_LOGIN_FAILURES_PER_USERNAME
+        per_address = settings.SOCIUS_LOGIN_FAILURES_PER_ADDRESS
+        locked = (
+            _username_failures(key, since, per_username) >= per_username
+            or _address_failures(address, since, per_address) >= per_address
+        )
+        if locked:
+            failure.locked_out = True
+            failure.save(update_fields=["locked_out"])
+    if locked:
+        logger.warning("login lockout: username=%r address=%s stage=%s", username, address, stage)
+    else:
+        logger.info("login failed: username=%r address=%s stage=%s", username, address, stage)
+    return locked
+
+
+def clear_failures(username):
+    """A complete login clears the user name's count (the rows stay, marked cleared)."""
+    LoginFailure.objects.filter(username=_username_key(username), cleared=False, refused=False).update(cleared=True)
+
+
+def purge_failures(*, older_than_days=None):
+    """Delete records older than ``SOCIUS_LOGIN_FAILURE_RETENTION_DAYS``; returns how many."""
+    days = older_than_days if older_than_days is not None else settings.SOCIUS_LOGIN_FAILURE_RETENTION_DAYS
+    deleted, _ = LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(days=days)).delete()
+    return deleted
+
+
+# Session marks
+
+
+def mark_signed_in(session, now=None):
+    now = time.time() if now is None else now
+    session[SESSION_STARTED] = now
+    session[SESSION_SEEN] = now
+
+
+def mark_verified(request, device):
+    """The second factor passed: a new session key, and the device recorded in the session."""
+    request.session.cycle_key()
+    request.session[SESSION_VERIFIED] = device.persistent_id
+
+
+def is_verified(session):
+    return bool(session.get(SESSION_VERIFIED))
+
+
+def session_expiry(session, now=None):
+    """``"idle"`` or ``"absolute"`` when the signed-in session has run out, else None."""
+    now = time.time() if now is None else now
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if started is None or seen is None:
+        return None
+    if now - started > settings.SOCIUS_SESSION_MAX_HOURS * 3600:
+        return "absolute"
+    if now - seen > settings.SOCIUS_SESSION_IDLE_MINUTES * 60:
+        return "idle"
+    return None
+
+
+def touch(session, now=None):
+    """Record activity, writing the session at most once per ``SEEN_RESOLUTION`` seconds."""
+    now = time.time() if now is None else now
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if started is None or seen is None:  # a session from before these marks existed
+        mark_signed_in(session, now)
+    elif now - seen >= SEEN_RESOLUTION:
+        session[SESSION_SEEN] = now
+
+
+def on_user_logged_in(sender, request, user, **kwargs):
+    """Any login (the password step, the admin site, a test client) starts unverified, with fresh marks."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(SESSION_VERIFIED, None)
+        mark_signed_in(session)

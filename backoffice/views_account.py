@@ -1,0 +1,177 @@
+"""Staff login in two steps: the password, then a code of the account's authenticator (TOTP).
+
+After the password step the user is signed in but not verified: backoffice.middleware sends
+every other page to the code step (or to enrolment, for an account with no confirmed device).
+Both steps count failures for lockout (backoffice.security); a locked-out attempt gets the same
+message as a wrong password.
+"""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth import login as auth_login
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from roles import two_factor
+from roles.errors import NotAuthorized
+
+from . import security
+from .forms_account import CodeForm, PasswordLoginForm
+from .models import LoginStage
+
+
+def _generic_failure():
+    return _("Your user name and password did not match, or there were too many attempts. Please try again later.")
+
+
+def _next_url(request):
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _with_next(url_name, next_url):
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def password_login(request):
+    next_url = _next_url(request)
+    if request.user.is_authenticated and security.is_verified(request.session):
+        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    error = None
+    form = PasswordLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        address = security.client_address(request)
+        if security.is_locked_out(username, address):
+            security.record_refused(username, address, LoginStage.PASSWORD)
+            error = _generic_failure()
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                security.record_failure(username, address, LoginStage.PASSWORD)
+                error = _generic_failure()
+            else:
+                auth_login(request, user)  # a new session key; not verified yet
+                return redirect(_with_next("account_verify", next_url))
+    elif request.method == "POST":
+        error = _generic_failure()
+    return render(request, "registration/login.html", {"form": form, "next": next_url, "error": error})
+
+
+def _code_failed(request, stage):
+    """Count a wrong code; on lockout end the half-signed-in session. Returns a response or None."""
+    user = request.user
+    address = security.client_address(request)
+    if security.record_failure(user.get_username(), address, stage):
+        logout(request)
+        messages.error(request, _generic_failure())
+        return redirect("login")
+    return None
+
+
+def _refuse_if_locked(request, stage):
+    user = request.user
+    address = security.client_address(request)
+    if security.is_locked_out(user.get_username(), address):
+        security.record_refused(user.get_username(), address, stage)
+        logout(request)
+        messages.error(request, _generic_failure())
+        return redirect("login")
+    return None
+
+
+def _verified(request, device, next_url):
+    security.mark_verified(request, device)
+    security.clear_failures(request.user.get_username())
+    return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+@csrf_protect
+@never_cache
+def verify(request):
+    """The second step: a code from the confirmed device."""
+    next_url = _next_url(request)
+    if not request.user.is_authenticated:
+        return redirect(_with_next("login", next_url))
+    if security.is_verified(request.session):
+        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    if two_factor.confirmed_device(request.user) is None:
+        return redirect(_with_next("account_enrol", next_url))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        refused = _refuse_if_locked(request, LoginStage.CODE)
+        if refused:
+            return refused
+        device = two_factor.code_verify(request.user, form.cleaned_data["code"])
+        if device is not None:
+            return _verified(request, device, next_url)
+        locked = _code_failed(request, LoginStage.CODE)
+        if locked:
+            return locked
+        form.add_error("code", _("This code is not valid. Enter the current code of your authenticator app."))
+    return render(request, "backoffice/account/verify.html", {"form": form, "next": next_url})
+
+
+def _qr_svg(uri):
+    """The otpauth URI as an inline SVG QR code (no external request, no image file)."""
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2, title=_("QR code of your authenticator key"))
+
+
+def _grouped(secret):
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@csrf_protect
+@never_cache
+def enrol(request):
+    """First login without a confirmed device: show the new secret once, confirm it with a code."""
+    next_url = _next_url(request)
+    if not request.user.is_authenticated:
+        return redirect(_with_next("login", next_url))
+    if security.is_verified(request.session):
+        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    try:
+        device = two_factor.enrolment_device(request.user)
+    except NotAuthorized:  # already enrolled: the secret is not shown again
+        return redirect(_with_next("account_verify", next_url))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        refused = _refuse_if_locked(request, LoginStage.CODE)
+        if refused:
+            return refused
+        try:
+            confirmed = two_factor.enrolment_confirm(request.user, device.pk, form.cleaned_data["code"])
+        except NotAuthorized:
+            return redirect(_with_next("account_verify", next_url))
+        if confirmed is not None:
+            messages.success(request, _("Your authenticator app is set up. Use it at every login."))
+            return _verified(request, confirmed, next_url)
+        locked = _code_failed(request, LoginStage.CODE)
+        if locked:
+            return locked
+        form.add_error("code", _("This code is not valid. Check the key in your app and enter its current code."))
+    uri = device.config_url
+    secret = two_factor.secret_base32(device)
+    context = {
+        "form": form,
+        "next": next_url,
+        "secret": _grouped(secret),
+        "otpauth_uri": uri,
+        "qr_svg": _qr_svg(uri),
+    }
+    return render(request, "backoffice/account/enrol.html", context)
