@@ -11,10 +11,11 @@ from django.utils.formats import date_format, number_format
 
 WIDTH = 720
 HEIGHT = 220
-TOP = 16
-BOTTOM = 28  # room for the date labels
-LEFT = 8
+TOP = 20  # room for the label of the highest value
+BOTTOM = 24  # room for the date labels
+SIDE = 36  # room for a date label centred under the first or last bar
 GAP = 2
+LABELS = 6  # dates written under the bars, about
 
 
 @dataclass
@@ -23,7 +24,8 @@ class Bar:
     y: float
     width: float
     height: float
-    value: int
+    middle: float
+    value: int | None  # None: no figure that day (no bar; the table says so)
     value_text: str
     day_text: str
     label: bool  # whether the date is written under the bar (a few of them only)
@@ -36,22 +38,26 @@ def grouped(n):
 
 
 def bar_chart(series, *, live_days=()):
-    """Geometry of a bar chart for ``series``, a list of (date, value) in date order."""
+    """Geometry of a bar chart for ``series``, a list of (date, value or None) in date order."""
     plot_height = HEIGHT - TOP - BOTTOM
-    peak = max((value for _day, value in series), default=0) or 1
-    slot = (WIDTH - LEFT * 2) / max(len(series), 1)
-    every = max(1, len(series) // 6)
+    values = [value for _day, value in series if value is not None]
+    peak = max(values, default=0)
+    scale = peak or 1
+    slot = (WIDTH - SIDE * 2) / max(len(series), 1)
+    every = max(1, round(len(series) / LABELS))
     bars = []
     for i, (day, value) in enumerate(series):
-        height = plot_height * value / peak
+        height = plot_height * (value or 0) / scale
+        x = SIDE + i * slot + GAP / 2
         bars.append(
             Bar(
-                x=round(LEFT + i * slot + GAP / 2, 2),
+                x=round(x, 2),
                 y=round(TOP + plot_height - height, 2),
                 width=round(max(slot - GAP, 1), 2),
                 height=round(height, 2),
+                middle=round(x + (slot - GAP) / 2, 2),
                 value=value,
-                value_text=grouped(value),
+                value_text="–" if value is None else grouped(value),
                 day_text=date_format(day, "SHORT_DATE_FORMAT"),
                 label=(len(series) - 1 - i) % every == 0,
                 live=day in live_days,
@@ -60,9 +66,13 @@ def bar_chart(series, *, live_days=()):
     return {
         "width": WIDTH,
         "height": HEIGHT,
+        "left": SIDE,
+        "right": WIDTH - SIDE,
+        "top": TOP,
         "baseline": TOP + plot_height,
-        "label_y": HEIGHT - 8,
-        "peak_text": grouped(max((value for _day, value in series), default=0)),
-        "total_text": grouped(sum(value for _day, value in series)),
+        "label_y": HEIGHT - 6,
+        "peak": peak,
+        "peak_text": grouped(peak),
+        "total_text": grouped(sum(values)),
         "bars": bars,
     }

@@ -396,14 +396,14 @@ def approvals_waiting(user, grants, *, after=None, limit=50, on=None):
 @dataclass
 class DayFigure:
     day: dt.date
-    value: int
+    value: int | None  # None: no snapshot that day
     live: bool = False
 
 
 def open_tasks_by_day(unit_ids, *, on=None, days=CHART_DAYS):
     """Open tasks (assigned or not) in the queues of ``unit_ids`` on each of the ``days`` days up
-    to ``on`` (today by default): past days from the daily snapshots (a day without one is
-    missing), today's live figure counted up to ``LIVE_COUNT_CAP``. Two queries.
+    to ``on`` (today by default): past days from the daily snapshots (None for a day without
+    one), today's live figure counted up to ``LIVE_COUNT_CAP``. Two queries.
     Returns (figures, capped)."""
     on = on or timezone.localdate()
     start = on - dt.timedelta(days=days - 1)
@@ -418,7 +418,7 @@ def open_tasks_by_day(unit_ids, *, on=None, days=CHART_DAYS):
         .values("pk")[: LIVE_COUNT_CAP + 1]
         .count()
     )
-    figures = [DayFigure(day, by_day[day]) for day in _days(start, on - dt.timedelta(days=1)) if day in by_day]
+    figures = [DayFigure(day, by_day.get(day)) for day in _days(start, on - dt.timedelta(days=1))]
     figures.append(DayFigure(on, min(live, LIVE_COUNT_CAP), live=True))
     return figures, live > LIVE_COUNT_CAP
 

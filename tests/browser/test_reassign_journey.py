@@ -1,6 +1,9 @@
 """A supervisor reassigns ten tasks of a caseworker at once, in a real browser (see ``support``)."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
@@ -9,6 +12,7 @@ from cases.models import BenefitType
 from cases.selectors import open_task_of
 from roles.models import Role
 from tests.conftest import staff
+from workflows.models import QueueSnapshot
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -25,6 +29,25 @@ class ReassignJourneyTest(BrowserTestCase):
         for claim in claims:
             services.task_take(case_id=claim.pk, actor=self.operator)
         tasks = {claim.pk: open_task_of(claim).pk for claim in claims}
+        # Some history for the charts: a month of daily counts, two reviews finished today.
+        today = timezone.localdate()
+        QueueSnapshot.objects.bulk_create(
+            QueueSnapshot(
+                day=today - dt.timedelta(days=d),
+                unit=self.org.north_a,
+                case_type="benefit_claim",
+                open_tasks=20 + (d * 7) % 13,
+                unassigned=5,
+                taken_at=timezone.now(),
+            )
+            for d in range(1, 30)
+        )
+        for claim in [
+            services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY)
+            for _ in range(2)
+        ]:
+            services.task_take(case_id=claim.pk, actor=self.supervisor2)
+            services.claim_recommend(case_id=claim.pk, actor=self.supervisor2, approve=True)
         chosen, kept = claims[:10], claims[10:]
         page = self.start_browser()
 
