@@ -67,10 +67,12 @@ class ReassignJourneyTest(BrowserTestCase):
         for claim in chosen:
             page.get_by_label(f"Choose {claim.reference}").check()
         page.get_by_label("Give them to").select_option(str(receiver.pk))
+        page.screenshot(path=screenshot_path("team-person"), full_page=True)
         page.get_by_role("button", name="Move the tasks").click()
         expect(page.get_by_role("heading", name="Tasks moved")).to_be_visible()
         expect(page.locator("[data-moved]")).to_contain_text("10 tasks of")
         expect(page.locator("[data-refused]")).to_have_count(0)
+        page.screenshot(path=screenshot_path("team-reassigned"), full_page=True)
 
         # Back on the workload: ten for the colleague, two left.
         page.get_by_role("link", name="Team workload").click()
