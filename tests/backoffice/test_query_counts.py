@@ -14,7 +14,7 @@ from backoffice import views
 from cases import medical, services
 from cases.models import MedicalPurpose
 from roles.models import Role
-from tests.conftest import staff
+from tests.conftest import make_insured, staff
 
 from .conftest import file_claims, file_grievance, file_refund, overpaid, recommend
 
@@ -92,6 +92,63 @@ def test_inbox_and_queue_query_counts_with_every_type_mixed(client, team, insure
     with django_assert_num_queries(QUEUE_QUERIES):
         body = client.get(reverse("queue"), {"case_type": "grievance", "state": "submitted"}).content.decode()
     assert body.count("<td>Grievance</td>") == n - 2 and "<td>Benefit claim<br>" not in body
+
+
+# ... and the persons and the employers a search by subject found
+QUEUE_QUERIES_WITH_SUBJECT = QUEUE_QUERIES + 2
+
+QUEUE_VIEWS = [
+    ({"sort": "oldest"}, QUEUE_QUERIES),
+    ({"sort": "due"}, QUEUE_QUERIES),
+    ({"sort": "priority"}, QUEUE_QUERIES),
+    ({"priority": "normal"}, QUEUE_QUERIES),
+    ({"priority": "normal", "sort": "priority"}, QUEUE_QUERIES),
+    ({"case_type": "benefit_claim", "state": "submitted", "sort": "due"}, QUEUE_QUERIES),
+    ({"due_after": "2000-01-01", "due_before": "2100-12-31", "sort": "oldest"}, QUEUE_QUERIES),
+    ({"subject": "Q"}, QUEUE_QUERIES_WITH_SUBJECT),
+    ({"subject": "Q", "sort": "priority"}, QUEUE_QUERIES_WITH_SUBJECT),
+]
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(("params", "expected"), QUEUE_VIEWS)
+def test_queue_query_count_for_each_filter_and_sort(client, team, org, n, params, expected, django_assert_num_queries):
+    """Every person is named Q...: the subject search finds them all."""
+    people = [make_insured(org.north_a, last_name=f"Q{i}") for i in range(n)]
+    claims = [file_claims(person, 1)[0] for person in people]
+    file_claims(make_insured(org.south_a, last_name="Qs"), n)
+    client.force_login(team["supervisor"])
+    with django_assert_num_queries(expected):
+        response = client.get(reverse("queue"), params)
+    body = response.content.decode()
+    assert all(c.reference in body for c in claims)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("sort", ["newest", "oldest", "due", "priority"])
+def test_inbox_query_count_for_each_sort(client, team, insured, n, sort, django_assert_num_queries):
+    claims = file_claims(insured, n)
+    for claim in claims:
+        services.task_take(case_id=claim.pk, actor=team["operator"])
+    client.force_login(team["operator"])
+    with django_assert_num_queries(INBOX_QUERIES):
+        response = client.get(reverse("inbox"), {"sort": sort})
+    body = response.content.decode()
+    assert all(c.reference in body for c in claims)
+
+
+def test_queue_next_page_query_count(client, team, insured, monkeypatch, django_assert_num_queries):
+    """A page after the first, in every sort, reads as much as the first."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    file_claims(insured, 10)
+    client.force_login(team["operator"])
+    for sort in ("newest", "oldest", "due", "priority"):
+        first = client.get(reverse("queue"), {"sort": sort})
+        cursor = first.context["page"].next_cursor
+        assert cursor
+        with django_assert_num_queries(QUEUE_QUERIES):
+            response = client.get(reverse("queue"), {"sort": sort, "after": cursor})
+        assert len(response.context["page"].rows) == 3
 
 
 def _busy(case, operator, events):
