@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from roles import selectors, services
 from roles.errors import DomainError
+from roles.powers import Power
 
 from .forms_admin import (
     ActiveForm,
@@ -56,6 +57,13 @@ def _units(roots):
     units = selectors.managed_units(roots)
     units.base_depth = min(root.count(".") for root in roots)
     return units
+
+
+def _with_power_labels(delegations):
+    """Each delegation's powers by their names (none: every power of the role)."""
+    for delegation in delegations:
+        delegation.power_labels = [str(Power.LABELS.get(p, p)) for p in delegation.powers]
+    return delegations
 
 
 def _render(request, template, context, status=200):
@@ -162,7 +170,7 @@ def _staff_page(request, roots, member, *, grant_form=None, active_form=None, st
     context = {
         "member": member,
         "assignments": selectors.staff_assignments(roots, member),
-        "delegations": selectors.staff_delegations(roots, member),
+        "delegations": _with_power_labels(selectors.staff_delegations(roots, member)),
         "grant_form": grant_form or RoleGrantForm(units=_units(roots)),
         "active_form": active_form or ActiveForm(initial={"active": "0" if member.is_active else "1"}),
         "today": selectors.today(),
@@ -294,7 +302,7 @@ def delegations(request):
         messages.error(request, _("This page link is not valid any more; start from the first page."))
     rows, next_key = selectors.open_delegations(roots, after=after, limit=PAGE_SIZE)
     context = {
-        "rows": rows,
+        "rows": _with_power_labels(rows),
         "next_after": f"{next_key[0].isoformat()}.{next_key[1]}" if next_key else None,
         "first_page": bool(after),
         "today": selectors.today(),

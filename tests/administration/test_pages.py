@@ -247,6 +247,7 @@ def test_a_delegation_is_recorded_listed_and_withdrawn(admin_client, team, admin
     )
     listed = text(admin_client.get(reverse("admin_delegations")))
     assert "sup2_na" in listed and reverse("admin_delegation_revoke", args=[delegation.pk]) in listed
+    assert "decide cases" in listed and "decide_case" not in listed
     assert admin_client.post(reverse("admin_delegation_revoke", args=[delegation.pk])).status_code == 302
     delegation.refresh_from_db()
     assert delegation.revoked_at is not None
