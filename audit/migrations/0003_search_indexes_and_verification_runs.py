@@ -5,7 +5,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+class AddIndexWithoutLocking(migrations.AddIndex):
+    """AddIndex that, on PostgreSQL, builds the index CONCURRENTLY: the events table keeps taking
+    inserts while its millions of rows are indexed (the migration is therefore not atomic)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.add_index(model, self.index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.remove_index(model, self.index, concurrently=True)
+
+
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("audit", "0002_append_only_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -48,23 +69,23 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "verification runs",
             },
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="auditcheckpointhead",
             index=models.Index(fields=["subject_type", "subject_id", "seq"], name="audit_head_subject"),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="auditevent",
             index=models.Index(fields=["occurred_at", "id"], name="audit_event_at"),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="auditevent",
             index=models.Index(fields=["actor", "occurred_at", "id"], name="audit_event_actor_at"),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="auditevent",
             index=models.Index(fields=["on_behalf_of", "occurred_at", "id"], name="audit_event_behalf_at"),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutLocking(
             model_name="auditevent",
             index=models.Index(fields=["action", "occurred_at", "id"], name="audit_event_action_at"),
         ),
