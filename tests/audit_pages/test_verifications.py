@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -122,3 +123,11 @@ def test_regional_auditors_and_other_staff_get_404(client, team, auditors):
     client.force_login(auditors["central"])
     assert client.get(reverse("audit_verification", args=[run.pk])).status_code == 200
     assert client.get(reverse("audit_verification", args=[run.pk + 1])).status_code == 404
+
+
+def test_the_database_refuses_a_second_run_in_progress(auditors):
+    activity.verification_start(actor=auditors["central"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VerificationRun.objects.create(requested_at=timezone.now())
+    VerificationRun.objects.create(requested_at=timezone.now(), in_progress=None, status=VerificationRun.Status.OK)
+    assert VerificationRun.objects.filter(in_progress=True).count() == 1
