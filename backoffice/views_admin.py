@@ -46,8 +46,8 @@ def _roots(request):
 
 
 def _refusal(form, exc):
-    """A service's refusal as a form error: on its field when the form has it, else for the form."""
-    field = exc.field if exc.field in form.fields else None
+    """A service's refusal as a form error: on its field when the form shows it, else for the form."""
+    field = exc.field if exc.field in form.fields and not form.fields[exc.field].widget.is_hidden else None
     form.add_error(field, exc.message)
     return exc.status
 

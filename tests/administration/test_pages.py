@@ -218,6 +218,14 @@ def test_an_account_is_deactivated_and_reactivated(admin_client, team):
     assert operator.is_active
 
 
+def test_deactivating_an_inactive_account_shows_why(admin_client, team):
+    url = reverse("admin_staff_active", args=[team["operator"].pk])
+    admin_client.post(url, {"active": "0"})
+    response = admin_client.post(url, {"active": "0"})  # a second tab, or a double click
+    assert response.status_code == 422
+    assert "The account is already inactive." in text(response)
+
+
 def test_deactivating_ones_own_account_is_refused_on_the_page(admin_client, admins):
     response = admin_client.post(reverse("admin_staff_active", args=[admins["north"].pk]), {"active": "0"})
     assert response.status_code == 403

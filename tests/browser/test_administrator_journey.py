@@ -50,6 +50,7 @@ class AdministratorJourneyTest(BrowserTestCase):
         grant.get_by_label("Unit").select_option(label="\u2003North B branch (NB)")
         grant.get_by_role("button", name="Grant").click()
         expect(page.get_by_role("alert")).to_contain_text("You cannot grant a role above your own.")
+        page.screenshot(path=screenshot_path("admin-staff-member"), full_page=True)
 
         # The supervisor goes on leave: their role is lent to a colleague for a week.
         page.goto(self.url("/administration/staff/?name=sup_na"))
@@ -64,6 +65,7 @@ class AdministratorJourneyTest(BrowserTestCase):
         expect(page.locator("table.delegations")).to_contain_text("Annual leave")
         page.get_by_role("link", name="Delegations", exact=True).click()
         expect(page.locator("table.delegations tbody tr")).to_have_count(1)
+        page.screenshot(path=screenshot_path("admin-delegations"), full_page=True)
 
         # The new operator's account is deactivated.
         page.goto(self.url("/administration/staff/?name=new_op"))
