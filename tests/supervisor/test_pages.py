@@ -349,3 +349,18 @@ def test_large_queues_are_counted_up_to_a_cap(client, team, insured, monkeypatch
     body = client.get(reverse("team_workload")).content.decode()
 
     assert "data-total>2 or more</td>" in _row(body, 'data-unit="NA"')
+
+
+def test_report_numbers_are_grouped_for_the_language(client, team, monkeypatch):
+    from cases import reports
+
+    real = reports.case_report
+
+    def big(**kwargs):
+        data = real(**kwargs)
+        data["types"]["benefit_claim"]["total"] = 12345
+        return data
+
+    monkeypatch.setattr("backoffice.views_reports.reports.case_report", big)
+    client.force_login(team["supervisor"])
+    assert "data-total>12,345</dd>" in client.get(reverse("case_report")).content.decode()
