@@ -71,6 +71,11 @@ def _scope(request):
     return Scope(units=units, unit_id=grant.unit_id, on_behalf_of_id=grant.on_behalf_of_id)
 
 
+def _case_id(subject_id):
+    """The case id a subject id names, or None if it is not a plain number a row could have."""
+    return int(subject_id) if subject_id.isascii() and subject_id.isdigit() and len(subject_id) <= 18 else None
+
+
 def _case_row(**lookup):
     return Case.objects.filter(**lookup).values("pk", "reference", "owning_unit_id", "audit_seq", "audit_hash").first()
 
@@ -80,8 +85,8 @@ def _subject_or_404(scope, subject_type, subject_id):
 
     A case is in scope when its owning unit is; any other subject (or a case whose row is gone)
     when it has events and all of them are in scope."""
-    if subject_type == CASE and subject_id.isdigit():
-        case = _case_row(pk=int(subject_id))
+    if subject_type == CASE and _case_id(subject_id) is not None:
+        case = _case_row(pk=_case_id(subject_id))
         if case is not None:
             if scope.units is not None and case["owning_unit_id"] not in scope.units:
                 raise Http404(_("No such subject."))
@@ -108,7 +113,7 @@ def _filters_or_404(form, scope):
 def _labels(events):
     """Unit names and case references of the events shown (two queries, whatever their number)."""
     unit_ids = {e.org_unit_id for e in events if e.org_unit_id is not None}
-    case_ids = {int(e.subject_id) for e in events if e.subject_type == CASE and e.subject_id.isdigit()}
+    case_ids = {_case_id(e.subject_id) for e in events if e.subject_type == CASE} - {None}
     units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name")) if unit_ids else {}
     references = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "reference")) if case_ids else {}
     return units, {str(pk): ref for pk, ref in references.items()}

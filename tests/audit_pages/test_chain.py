@@ -69,3 +69,9 @@ def test_chain_of_another_region_or_missing_subject_answers_404(client, org, aud
     client.force_login(auditors["south"])
     assert client.get(chain_url("user", "88")).status_code == 200
     assert client.get(chain_url("case", north_claim.pk)).status_code == 404
+
+
+def test_odd_subject_ids_answer_404(client, auditors):
+    client.force_login(auditors["central"])
+    for subject_id in ("²", "9" * 40, "-1", "abc"):
+        assert client.get(chain_url("case", subject_id)).status_code == 404

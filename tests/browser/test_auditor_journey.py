@@ -61,7 +61,7 @@ class AuditorJourneyTest(BrowserTestCase):
         expect(page.get_by_role("heading", name="Chain status")).to_be_visible()
         expect(page.get_by_role("status")).to_contain_text("OK")
         expect(page.get_by_role("status")).to_contain_text(f"{len(case_events)} events checked")
-        expect(page.get_by_role("status")).to_contain_text("the head kept on the case record matches")
+        expect(page.get_by_role("status")).to_contain_text("The head kept on the case record matches.")
 
         # Back to the case's events, exported as CSV.
         page.get_by_role("link", name="Events of this subject").click()
