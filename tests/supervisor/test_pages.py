@@ -364,3 +364,13 @@ def test_report_numbers_are_grouped_for_the_language(client, team, monkeypatch):
     monkeypatch.setattr("backoffice.views_reports.reports.case_report", big)
     client.force_login(team["supervisor"])
     assert "data-total>12,345</dd>" in client.get(reverse("case_report")).content.decode()
+
+
+def test_approval_amounts_are_formatted_for_the_language(client, team, insured):
+    (claim,) = held_by(insured, team["operator"], 1)
+    services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)
+    client.force_login(team["supervisor"])
+
+    row = _row(client.get(reverse("team_approvals")).content.decode(), f'data-reference="{claim.reference}"')
+
+    assert '<td class="num">1,200.00</td>' in row
