@@ -13,11 +13,11 @@ and expects 404 for both, with the same body (same templates, same content).
 HOW TO ADD AN ENTRY: add ``"url_name": Entry(user=..., forbidden=..., missing=..., methods=...)``
 to ``OBJECT_URLS`` below.
 
-- ``user``: the key of the requesting user in the ``people`` fixture (add one there if needed);
+- ``user``: the key of the requesting user in the ``people`` fixture of tests/security/conftest.py;
   pick someone who may use the page in their own part of the organisation, so that the 404 is
   about scope and not about a missing power.
-- ``forbidden(w)``: the URL kwargs of an object of another branch; ``w`` is the ``World`` below
-  (add the object you need to it, built through the services).
+- ``forbidden(w)``: the URL kwargs of an object of another branch; ``w`` is the ``World`` of
+  tests/security/conftest.py (add the object you need there, built through the services).
 - ``missing(w)``: the URL kwargs of an object that does not exist.
 - ``methods``: ("GET",) for pages, ("POST",) for POST-only actions, both when the view takes both.
 - ``data``: the POST body (a valid-looking form, so the view reaches its object lookup).
@@ -25,20 +25,10 @@ to ``OBJECT_URLS`` below.
   ``forbidden=None`` and say why in ``reason``: only the missing case is asked then.
 """
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
-
-from audit.models import VerificationRun
-from cases import engine, services
-from cases.models import BenefitType, CaseDocument
-from roles.models import Role, RoleAssignment
-from roles.services import delegation_create
-from tests.conftest import make_insured, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -56,21 +46,6 @@ class Entry:
     data: dict = field(default_factory=dict)
     reason: str = ""
     own: object = None  # optional: kwargs of an object in the user's scope, which opens (GET 200)
-
-
-@dataclass
-class World:
-    """Objects of the South A branch, made through the services, and their owners."""
-
-    claim: object
-    document: object
-    south_operator: object
-    south_assignment: object
-    south_delegation: object
-    run: object
-    org: object
-    own_claim: object
-    own_operator: object
 
 
 def case(w):
@@ -199,17 +174,18 @@ OBJECT_URLS = {
 }
 
 
-def _patterns(patterns, namespace=None):
+def _patterns(patterns, namespace=None, prefix=""):
+    """Every URL pattern with its namespace and its full route."""
     for p in patterns:
         if isinstance(p, URLResolver):
-            yield from _patterns(p.url_patterns, p.namespace or namespace)
+            yield from _patterns(p.url_patterns, p.namespace or namespace, prefix + str(p.pattern))
         elif isinstance(p, URLPattern):
-            yield p, namespace
+            yield p, namespace, prefix + str(p.pattern)
 
 
 def urls_with_parameters():
     names = {}
-    for pattern, namespace in _patterns(get_resolver().url_patterns):
+    for pattern, namespace, _route in _patterns(get_resolver().url_patterns):
         if namespace in EXCLUDED_NAMESPACES:
             continue
         converters = getattr(pattern.pattern, "converters", {}) or {}
@@ -224,54 +200,6 @@ def test_every_url_with_a_parameter_is_in_the_table():
     assert not missing, f"URLs with a parameter and no entry in OBJECT_URLS (see the module's docstring): {missing}"
     stale = sorted(set(OBJECT_URLS) - set(found))
     assert not stale, f"entries of OBJECT_URLS for URLs that no longer exist: {stale}"
-
-
-@pytest.fixture
-def people(org, team):
-    return {
-        **team,
-        "region_auditor": staff("aud_n", Role.AUDITOR, org.north),
-        "region_admin": staff("admin_n", Role.ADMINISTRATOR, org.north),
-    }
-
-
-@pytest.fixture
-def world(org, people):
-    south_operator = people["other_operator"]
-    person = make_insured(org.south_a)
-    claim = services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
-    services.task_take(case_id=claim.pk, actor=south_operator)
-    engine.case_document_add(
-        case_id=claim.pk,
-        actor=south_operator,
-        title="certificate",
-        uploaded_file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
-    )
-    document = CaseDocument.objects.get(case_id=claim.pk)
-    assignment = RoleAssignment.objects.get(user=south_operator)
-    colleague = staff("op3_sa", Role.OPERATOR, org.south_a)
-    delegation = delegation_create(
-        actor=None,
-        assignment=assignment,
-        delegate=colleague,
-        valid_from=timezone.localdate(),
-        valid_to=timezone.localdate() + dt.timedelta(days=10),
-    )
-    run = VerificationRun.objects.create(requested_at=dt.datetime.now(dt.UTC))
-    own_claim = services.claim_file(
-        person=make_insured(org.north_a), benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
-    )
-    return World(
-        own_claim=own_claim,
-        own_operator=people["operator"],
-        claim=claim,
-        document=document,
-        south_operator=south_operator,
-        south_assignment=assignment,
-        south_delegation=delegation,
-        run=run,
-        org=org,
-    )
 
 
 def _ask(client, method, url, data, api):
