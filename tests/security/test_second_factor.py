@@ -1,9 +1,11 @@
 """Staff log in with a password and a TOTP code; until the code passes, nothing else opens."""
 
+import io
 import re
 from base64 import b32decode
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -244,3 +246,14 @@ def test_only_an_administrator_over_the_holder_resets_a_device(org, team):
         two_factor.second_factor_reset(actor=admin, user=admin)
     assert TOTPDevice.objects.filter(user=user).exists()
     assert not AuditEvent.objects.filter(action="user.second_factor_reset").exists()
+
+
+def test_the_reset_command_removes_the_device(team):
+    totp.confirmed_device(team["operator"])
+    call_command("second_factor_reset", "op_na", stdout=io.StringIO())
+    assert not TOTPDevice.objects.filter(user=team["operator"]).exists()
+    assert AuditEvent.objects.filter(action="user.second_factor_reset", actor__isnull=True).exists()
+    with pytest.raises(CommandError):
+        call_command("second_factor_reset", "op_na")
+    with pytest.raises(CommandError):
+        call_command("second_factor_reset", "nobody")
