@@ -41,13 +41,12 @@ class Command(BaseCommand):
         if result.checkpoint is not None:
             out.write(f"  audit checkpoint {result.checkpoint.pk} over {result.checkpoint.event_count} events")
         out.write("")
-        out.write("Staff logins (new random passwords, valid until the next run):")
-        width = max(len(login.username) for login in result.logins)
-        for login in result.logins:
-            out.write(f"  {login.username:<{width}}  {login.password}  {login.role} at {login.unit.name}")
-        out.write("")
         out.write(
             "After the password, each login asks for a code of an authenticator app (TOTP). An account "
             "without one sets it up at its first login: the page shows its QR code and key "
             "(any TOTP app, or `oathtool --totp -b KEY`)."
         )
+        out.write("Staff logins (new random passwords, valid until the next run):")
+        width = max(len(login.username) for login in result.logins)
+        for login in result.logins:
+            out.write(f"  {login.username:<{width}}  {login.password}  {login.role} at {login.unit.name}")
