@@ -336,6 +336,7 @@ def _limits_page(request, form=None, status=200):
     may_set = selectors.sets_authority_limits(request.user, grants=staff_grants(request))
     context = {
         "rows": selectors.authority_limits(),
+        "today": selectors.today(),
         "form": (form or AuthorityLimitForm(initial={"valid_from": selectors.today()})) if may_set else None,
     }
     return _render(request, "limits.html", context, status)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import AuthorityLimitExceeded, NotAuthorized
-from .models import AuthorityLimit, Delegation, Level, OrgUnit, RoleAssignment
+from .models import AuthorityLimit, Delegation, Level, OrgUnit, Role, RoleAssignment
 from .powers import ROLE_POWERS, Power
 
 LEVEL_ORDER = {Level.BRANCH: 0, Level.REGION: 1, Level.CENTRAL: 2}
@@ -384,10 +384,14 @@ def open_delegations(roots, *, after=None, limit=50, on=None):
 
 
 def authority_limits(on=None):
-    """Every authority limit (a short parameter table), by role, level and latest start first;
-    the one in force on ``on`` for its role and level is marked ``in_force``: one query."""
+    """Every authority limit (a short parameter table), by role, level from the top down and latest
+    start first; the one in force on ``on`` for its role and level is marked ``in_force``: one query."""
     on = on or today()
-    rows = list(AuthorityLimit.objects.order_by("role", "level", "-valid_from"))
+    role_order = {value: i for i, value in enumerate(Role.values)}
+    rows = sorted(
+        AuthorityLimit.objects.all(),
+        key=lambda r: (role_order.get(r.role, 99), -LEVEL_ORDER.get(r.level, 0), -r.valid_from.toordinal()),
+    )
     seen = set()
     for row in rows:
         row.in_force = False

@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from backoffice import views_admin
 from roles.models import AuthorityLimit, Delegation, Level, OrgUnit, Role, RoleAssignment
 from roles.selectors import today
-from roles.services import delegation_create, role_grant
+from roles.services import authority_limit_set, delegation_create, role_grant
 from tests.conftest import BRANCH_LIMIT, staff
 
 from .conftest import STRONG
@@ -295,6 +295,25 @@ def test_limits_are_listed_with_amounts_in_the_users_language(client, org, admin
     if language == "fr":
         assert "5\xa0000,00" in text(response)
     assert 'action="' + reverse("admin_limit_set") not in text(response)
+
+
+def test_limits_are_listed_by_role_then_level_from_the_top_with_the_one_in_force_marked(client, org, admins):
+    later = today() + dt.timedelta(days=5)
+    authority_limit_set(
+        actor=None, role=Role.SUPERVISOR, level=Level.BRANCH, amount=Decimal("6000.00"), valid_from=later
+    )
+    client.force_login(admins["north"])
+    body = text(client.get(reverse("admin_limits")))
+    rows = re.findall(r'<tr class="limit-row">(.*?)</tr>', body, re.S)
+    cells = [re.sub(r"<[^>]+>", "", row).split() for row in rows]
+    assert [(c[0], c[1]) for c in cells][:4] == [
+        ("Supervisor", "Central"),
+        ("Supervisor", "Regional"),
+        ("Supervisor", "Branch"),
+        ("Supervisor", "Branch"),
+    ]
+    assert "to come" in rows[2] and "6,000.00" in rows[2]
+    assert "in force" in rows[3] and "5,000.00" in rows[3]
 
 
 def test_a_central_administrator_sets_a_limit(client, org, admins):
