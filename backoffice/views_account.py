@@ -124,7 +124,8 @@ def verify(request):
         if locked:
             return locked
         form.add_error("code", _("This code is not valid. Enter the current code of your authenticator app."))
-    return render(request, "backoffice/account/verify.html", {"form": form, "next": next_url})
+    # No navigation before the second factor: every section would send back here.
+    return render(request, "backoffice/account/verify.html", {"form": form, "next": next_url, "nav_items": []})
 
 
 def _qr_svg(uri):
@@ -173,5 +174,6 @@ def enrol(request):
         "secret": _grouped(secret),
         "otpauth_uri": uri,
         "qr_svg": _qr_svg(uri),
+        "nav_items": [],
     }
     return render(request, "backoffice/account/enrol.html", context)
