@@ -218,6 +218,15 @@ def test_an_account_is_deactivated_and_reactivated(admin_client, team):
     assert operator.is_active
 
 
+def test_a_deactivated_person_is_signed_out_at_their_next_request(admin_client, team):
+    operator_client = Client()
+    operator_client.force_login(team["operator"])
+    assert operator_client.get(reverse("inbox")).status_code == 200
+    admin_client.post(reverse("admin_staff_active", args=[team["operator"].pk]), {"active": "0"})
+    response = operator_client.get(reverse("inbox"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
 def test_deactivating_an_inactive_account_shows_why(admin_client, team):
     url = reverse("admin_staff_active", args=[team["operator"].pk])
     admin_client.post(url, {"active": "0"})
