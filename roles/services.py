@@ -65,7 +65,7 @@ def org_unit_create(*, code, name, level, parent=None, actor=None):
             raise InvalidInput(_("A central office has no parent."), field="level")
         if parent is not None and LEVEL_ORDER[Level(level)] >= LEVEL_ORDER[Level(parent.level)]:
             raise InvalidInput(
-                _("A %(level)s cannot be placed under a %(parent)s.")
+                _("A unit of level %(level)s cannot be placed under a unit of level %(parent)s.")
                 % {"level": Level(level).label, "parent": Level(parent.level).label},
                 field="level",
             )
