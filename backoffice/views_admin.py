@@ -118,13 +118,14 @@ def staff_list(request):
     rows, next_after = selectors.staff_members(
         roots, after=request.GET.get("after") or None, limit=PAGE_SIZE, **filters
     )
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in request.GET.items() if k != "after"})
+    first_query = query.urlencode() if request.GET.get("after") else None
     next_query = None
     if next_after:
-        query = QueryDict(mutable=True)
-        query.update({k: v for k, v in request.GET.items() if k != "after"})
         query["after"] = next_after
         next_query = query.urlencode()
-    context = {"form": form, "rows": rows, "next_query": next_query, "first_page": bool(request.GET.get("after"))}
+    context = {"form": form, "rows": rows, "next_query": next_query, "first_query": first_query}
     return _render(request, "staff_list.html", context)
 
 

@@ -119,6 +119,8 @@ def test_the_staff_list_pages_by_login(admin_client, org, team, monkeypatch):
     [link] = re.findall(r'href="\?([^"]+)" rel="next"', text(first))
     second = admin_client.get(reverse("admin_staff") + "?" + link.replace("&amp;", "&"))
     assert logins(second) == ["op2_na", "op_na", "sup2_na"]
+    [first_link] = re.findall(r'href="\?([^"]*)">First page', text(second))
+    assert first_link == "name=_"
 
 
 def test_an_account_is_created_with_its_first_role(admin_client, org):
