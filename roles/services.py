@@ -131,6 +131,22 @@ def _account_units(user):
     return [(a.role, a.org_unit) for a in (live or assignments)]
 
 
+def _account_authority(actor, user):
+    """Check that ``actor`` may change ``user``'s account: they manage staff at every unit where the
+    person holds a role (or, with none left, held one), of a rank no higher than theirs. Returns
+    the person's (role, unit) pairs."""
+    if user.is_superuser and not (actor is None or actor.is_superuser):
+        raise NotAuthorized(_("Only the system administrator changes this account."))
+    held = _account_units(user)
+    if actor is not None and not actor.is_superuser and not held:
+        raise NotAuthorized(_("You may manage staff only inside your own part of the organisation."))
+    for role, unit in held:
+        _grant, rank = _staff_authority(actor, unit)
+        if ROLE_RANK[role] > rank:
+            raise NotAuthorized(_("This person holds a role above your own."))
+    return held
+
+
 def staff_account_set_active(*, actor, user, active):
     """Deactivate (``active`` False) or reactivate an account. A deactivated account signs in no
     more and holds no grant (its roles and delegations give nothing while it is inactive). The
@@ -140,15 +156,7 @@ def staff_account_set_active(*, actor, user, active):
         user = User.objects.select_for_update().get(pk=user.pk)
         if actor is not None and actor.pk == user.pk:
             raise NotAuthorized(_("You cannot deactivate or reactivate your own account; another administrator must."))
-        if user.is_superuser and not (actor is None or actor.is_superuser):
-            raise NotAuthorized(_("Only the system administrator changes this account."))
-        held = _account_units(user)
-        if actor is not None and not actor.is_superuser and not held:
-            raise NotAuthorized(_("You may manage staff only inside your own part of the organisation."))
-        for role, unit in held:
-            _grant, rank = _staff_authority(actor, unit)
-            if ROLE_RANK[role] > rank:
-                raise NotAuthorized(_("This person holds a role above your own."))
+        held = _account_authority(actor, user)
         if user.is_active == bool(active):
             raise InvalidInput(
                 _("The account is already active.") if active else _("The account is already inactive."), field="active"
