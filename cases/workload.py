@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Min, Q, Sum
+from django.db import connection
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -22,6 +23,7 @@ from roles.models import AuthorityLimit, Delegation, RoleAssignment
 from roles.powers import Power, roles_with
 from workflows.models import QueueSnapshot
 
+from .models import Case
 from .selectors import (
     HUMAN,
     MAX_QUEUE_BRANCHES,
@@ -41,7 +43,7 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 # Powers for which a role makes someone a member of a unit's team.
 TEAM_POWERS = (Power.WORK_CASE, Power.DECIDE_CASE, Power.MEDICAL_DECISION)
 # A caseworker's page lists this many tasks at most: as many as one request may move.
-PERSON_PAGE_SIZE = 200
+PERSON_PAGE_SIZE = 100
 # A queue's size on the workload page is counted up to this many tasks ("more than").
 QUEUE_COUNT_CAP = 5_000
 # Above this many open tasks in a chart's subtree, today's live figure reads "more than".
@@ -126,14 +128,13 @@ def team_workload(unit, scope, *, on=None):
     before ``on``) and the oldest. Queue sizes: unassigned tasks per queue of ``unit`` and of
     each supervised unit just below it, each counted up to ``QUEUE_COUNT_CAP``. Three queries."""
     on = on or timezone.localdate()
+    # The case is reached by its process id (unique on the case table), not through viewflow's
+    # process table, which the planner would otherwise scan whole.
+    late = Case.objects.filter(process_id=OuterRef("process_id"), due_date__lt=on)
     by_owner = list(
         Task.objects.filter(status=STATUS.ASSIGNED, flow_task_type=HUMAN, owner_permission_obj_pk=str(unit.pk))
         .values("owner_id")
-        .annotate(
-            n=Count("pk"),
-            late=Count("pk", filter=Q(process__case__due_date__lt=on)),
-            oldest=Min("created"),
-        )
+        .annotate(n=Count("pk"), late=Count("pk", filter=Exists(late)), oldest=Min("created"))
         .order_by()
     )
     team_roles = sorted({role for power in TEAM_POWERS for role in roles_with(power)})
@@ -150,26 +151,7 @@ def team_workload(unit, scope, *, on=None):
 
     queue_units = [unit, *scope.children(unit)]
     sizes = {u.pk: QueueSize(unit=u) for u in queue_units}
-    # Each queue is counted up to QUEUE_COUNT_CAP + 1 tasks off the partial index: one branch
-    # per queue, so a national queue costs no more than a small one.
-    base = Task.objects.filter(status=STATUS.NEW, flow_task_type=HUMAN).order_by()
-    branches = [
-        Task.objects.filter(
-            pk__in=base.filter(owner_permission=permission, owner_permission_obj_pk=str(u.pk)).values("pk")[
-                : QUEUE_COUNT_CAP + 1
-            ]
-        )
-        .order_by()
-        .values("pk")
-        for u in queue_units
-        for permission in QUEUE_POWERS
-    ]
-    counts = (
-        Task.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
-        .values_list("owner_permission_obj_pk", "owner_permission")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = _capped_queue_counts([(permission, u.pk) for u in queue_units for permission in QUEUE_POWERS])
     for obj_pk, permission, n in counts:
         entry = sizes.get(_int_or_none(obj_pk))
         if entry is not None:
@@ -177,6 +159,29 @@ def team_workload(unit, scope, *, on=None):
             if n > QUEUE_COUNT_CAP:
                 entry.capped.add(permission)
     return list(workers.values()), [sizes[u.pk] for u in queue_units]
+
+
+def _capped_queue_counts(queues):
+    """[(unit id as text, queue permission, n)] for the unassigned tasks of each (permission, unit)
+    of ``queues``, each counted up to ``QUEUE_COUNT_CAP + 1``: one statement, one branch per
+    queue, each reading at most that many entries of the open-tasks-by-unit partial index."""
+    if not queues:
+        return []
+    # Each branch keeps its LIMIT inside a derived table: compound statements may not limit
+    # their parts directly on every database.
+    branch = (
+        "SELECT obj_pk, perm FROM (SELECT owner_permission_obj_pk AS obj_pk, owner_permission AS perm "
+        "FROM viewflow_task WHERE status = %s AND flow_task_type = %s AND owner_permission = %s "
+        "AND owner_permission_obj_pk = %s LIMIT %s) AS b{i}"
+    )
+    parts, params = [], []
+    for i, (permission, unit_id) in enumerate(queues):
+        parts.append(branch.format(i=i))
+        params += [STATUS.NEW, HUMAN, permission, str(unit_id), QUEUE_COUNT_CAP + 1]
+    sql = f"SELECT obj_pk, perm, COUNT(*) FROM ({' UNION ALL '.join(parts)}) AS queues GROUP BY obj_pk, perm"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def team_member(scope, user_id):
@@ -289,22 +294,30 @@ def staff_for_queues(queues, on=None):
 
 # --- Decisions waiting ----------------------------------------------------------------------------------
 
-APPROVAL_RELATED = (
-    *TASK_ROW_RELATED,
-    "process__case__contributionrefund",
-    "process__case__arrearswaiver",
-    "process__case__representativepayee",
-)
+# The case types whose decision tasks carry what a supervisor needs to know before deciding
+# (benefit claims come with the task rows, see ``TASK_ROW_RELATED``).
+DECISION_DETAILS = ("contributionrefund", "arrearswaiver", "representativepayee")
 
 
-def _decision_case(case):
-    """The case as the type that carries its recommendation, from the rows selected with it."""
-    for name in ("benefitclaim", "contributionrefund", "arrearswaiver", "representativepayee"):
-        try:
-            return getattr(case, name)
-        except ObjectDoesNotExist:
-            continue
-    return case
+def _decision_details(case_ids):
+    """{case id: the case as the type that carries its recommendation} for the cases of
+    ``DECISION_DETAILS`` types (one query; apart from the task rows, whose joins the planner
+    would otherwise spend longer ordering than running)."""
+    details = {}
+    for case in Case.objects.filter(pk__in=case_ids).select_related(*DECISION_DETAILS):
+        for name in DECISION_DETAILS:
+            try:
+                details[case.pk] = getattr(case, name)
+            except ObjectDoesNotExist:
+                continue
+    return details
+
+
+def _decision_case(case, details):
+    try:
+        return case.benefitclaim
+    except ObjectDoesNotExist:
+        return details.get(case.pk, case)
 
 
 def decision_total(case):
@@ -334,7 +347,7 @@ def approvals_waiting(user, grants, *, after=None, limit=50, on=None):
     first, keyset-paginated on (created, id). Each row carries ``case`` (as its own type),
     ``total``, ``own_work`` (four eyes: the user or the person they act for prepared it) and
     ``above_limit`` (no grant of the user covers the amount there). Queries: the units (1), the
-    task ids (1), the rows (1), the authority limits (1)."""
+    task ids (1), the rows (1), the decision details (1), the authority limits (1)."""
     on = on or timezone.localdate()
     limit = max(1, min(int(limit), 200))
     by_power, units = unit_ids_by_power(grants, [Power.DECIDE_CASE])
@@ -359,8 +372,9 @@ def approvals_waiting(user, grants, *, after=None, limit=50, on=None):
         )
     page_ids = [row["pk"] for row in selected]
     rows = list(
-        Task.objects.filter(pk__in=page_ids).select_related(*APPROVAL_RELATED).order_by("created", "id")[: limit + 1]
+        Task.objects.filter(pk__in=page_ids).select_related(*TASK_ROW_RELATED).order_by("created", "id")[: limit + 1]
     )
+    details = _decision_details([task.process.case.pk for task in rows])
     deciding = [g for g in grants if Power.DECIDE_CASE in g.powers]
     limits = {}
     for role, level, amount in (
@@ -376,7 +390,7 @@ def approvals_waiting(user, grants, *, after=None, limit=50, on=None):
     for task in rows:
         unit = units.get(_int_or_none(task.owner_permission_obj_pk))
         task.queue_unit = unit
-        case = _decision_case(task.process.case)
+        case = _decision_case(task.process.case, details)
         task.case = case
         task.total = decision_total(case)
         covering = [g for g in deciding if unit is not None and g.covers(unit)]
@@ -413,9 +427,11 @@ def open_tasks_by_day(unit_ids, *, on=None, days=CHART_DAYS):
         .annotate(n=Sum("open_tasks"))
         .order_by()
     )
+    # Only indexed columns, no ordering: the count reads the open-tasks-by-unit index alone.
     live = (
         Task.objects.filter(status__in=OPEN, flow_task_type=HUMAN, owner_permission_obj_pk__in=_strs(unit_ids))
-        .values("pk")[: LIVE_COUNT_CAP + 1]
+        .order_by()
+        .values("owner_permission_obj_pk")[: LIVE_COUNT_CAP + 1]
         .count()
     )
     figures = [DayFigure(day, by_day.get(day)) for day in _days(start, on - dt.timedelta(days=1))]

@@ -374,3 +374,22 @@ def test_approval_amounts_are_formatted_for_the_language(client, team, insured):
     row = _row(client.get(reverse("team_approvals")).content.decode(), f'data-reference="{claim.reference}"')
 
     assert '<td class="num">1,200.00</td>' in row
+
+
+def test_approvals_of_refunds_show_the_amount_and_four_eyes(client, team, org):
+    from cases import refunds
+    from tests.backoffice.conftest import file_refund, overpaid
+
+    mine = file_refund(overpaid(org.north_a))
+    theirs = file_refund(overpaid(org.north_a))
+    services.task_take(case_id=mine.pk, actor=team["supervisor"])
+    refunds.refund_recommend(case_id=mine.pk, actor=team["supervisor"], approve=True)
+    services.task_take(case_id=theirs.pk, actor=team["operator"])
+    refunds.refund_recommend(case_id=theirs.pk, actor=team["operator"], approve=True)
+    client.force_login(team["supervisor"])
+
+    body = client.get(reverse("team_approvals")).content.decode()
+
+    assert "four eyes" in _row(body, f'data-reference="{mine.reference}"')
+    row = _row(body, f'data-reference="{theirs.reference}"')
+    assert 'data-may-decide="yes"' in row and '<td class="num">300.00</td>' in row

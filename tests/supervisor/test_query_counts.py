@@ -23,9 +23,10 @@ SIZES = [2, 20]
 WORKLOAD_QUERIES = 8
 # session, user, grants (2), units, the person, their tasks with their rows, delegations, receivers
 PERSON_QUERIES = 9
-# session, user, grants (2), units where the user decides, the decision task ids, their rows,
+# session, user, grants (2), units where the user decides, the decision task ids, their rows, the
+# details of refunds, waivers and payees,
 # authority limits
-APPROVALS_QUERIES = 8
+APPROVALS_QUERIES = 9
 # session, user, grants (2), units, snapshots by day, today's open tasks, finished tasks by day
 CHARTS_QUERIES = 8
 
