@@ -393,3 +393,17 @@ def test_approvals_of_refunds_show_the_amount_and_four_eyes(client, team, org):
     assert "four eyes" in _row(body, f'data-reference="{mine.reference}"')
     row = _row(body, f'data-reference="{theirs.reference}"')
     assert 'data-may-decide="yes"' in row and '<td class="num">300.00</td>' in row
+
+
+def test_the_unit_picker_lists_the_supervised_units(client, team, org, insured):
+    held_by(insured, team["operator"], 1)
+    client.force_login(team["region_supervisor"])
+
+    body = client.get(reverse("team_workload"), {"unit": org.north_a.pk}).content.decode()
+
+    assert f'<option value="{org.north_a.pk}" selected>– North A branch</option>' in body
+    assert f'<option value="{org.north_b.pk}">– North B branch</option>' in body
+    assert f'value="{org.south_a.pk}"' not in body
+    assert 'data-user="op_na"' in body  # North A's team
+    client.force_login(team["supervisor"])
+    assert 'id="unit-picker"' not in client.get(reverse("team_workload")).content.decode()  # one unit only
