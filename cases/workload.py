@@ -215,9 +215,10 @@ def _ascending_page(rows, limit, **extra):
     return Page(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None, **extra)
 
 
-def tasks_held(person, scope, *, after=None, limit=PERSON_PAGE_SIZE):
+def tasks_held(person, scope, *, after=None, limit=None):
     """The open tasks ``person`` holds in the queues where the supervisor may reassign, oldest
-    first, keyset-paginated (one query)."""
+    first, keyset-paginated, ``PERSON_PAGE_SIZE`` by default (one query)."""
+    limit = limit or PERSON_PAGE_SIZE
     ids = sorted(scope.reassign)
     rows = list(
         Task.objects.filter(

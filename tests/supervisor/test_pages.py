@@ -407,3 +407,42 @@ def test_the_unit_picker_lists_the_supervised_units(client, team, org, insured):
     assert 'data-user="op_na"' in body  # North A's team
     client.force_login(team["supervisor"])
     assert 'id="unit-picker"' not in client.get(reverse("team_workload")).content.decode()  # one unit only
+
+
+def _next_link(body):
+    import html
+    import re
+
+    found = re.search(r'href="\?after=([^"]+)" rel="next"', body)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_approvals_are_paginated_oldest_first(client, team, insured, monkeypatch):
+    monkeypatch.setattr("backoffice.views_supervisor.APPROVALS_PAGE_SIZE", 2)
+    claims = held_by(insured, team["operator"], 5)
+    for claim in claims:
+        services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)
+    client.force_login(team["supervisor"])
+    seen, after = [], None
+    for _ in range(5):
+        body = client.get(reverse("team_approvals"), {"after": after} if after else {}).content.decode()
+        seen += [c.reference for c in claims if f'data-reference="{c.reference}"' in body]
+        after = _next_link(body)
+        if after is None:
+            break
+    assert seen == [c.reference for c in claims]
+
+
+def test_a_caseworker_s_tasks_are_paginated(client, team, insured, monkeypatch):
+    monkeypatch.setattr("cases.workload.PERSON_PAGE_SIZE", 2)
+    claims = held_by(insured, team["operator"], 3)
+    client.force_login(team["supervisor"])
+    url = reverse("team_person", kwargs={"user_id": team["operator"].pk})
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"after": _next_link(first)}).content.decode()
+
+    assert [c.reference in first for c in claims] == [True, True, False]
+    assert [c.reference in second for c in claims] == [False, False, True]
+    assert _next_link(second) is None
+    assert "This page link is not valid any more" in client.get(url, {"after": "garbage"}, follow=True).content.decode()
