@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -253,8 +254,6 @@ def current_assignments_q(on=None, prefix=""):
 
 def staff_counts(roots, on=None):
     """{unit id: number of people holding a role there today} for the subtrees: one grouped query."""
-    from django.db.models import Count
-
     if not roots:
         return {}
     rows = (
@@ -269,8 +268,6 @@ def staff_counts(roots, on=None):
 def _staff_q(roots):
     """People who hold or held a role at a unit of the subtrees (their history included, so that
     an account whose roles ended can still be found and given a new one)."""
-    from django.db.models import Exists, OuterRef
-
     return Exists(RoleAssignment.objects.filter(paths_q(roots, "org_unit__path"), user_id=OuterRef("pk")))
 
 
@@ -278,9 +275,6 @@ def staff_members(roots, *, unit=None, name="", after=None, limit=50, on=None):
     """A page of the people of the subtrees (optionally of ``unit``'s subtree, and whose login or
     name contains ``name``) by login, each with their roles in force there (``current_roles``):
     two queries however many people. Returns (rows, next login or None)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Prefetch
-
     if not roots:
         return [], None
     if unit is not None:
@@ -309,16 +303,12 @@ def staff_members(roots, *, unit=None, name="", after=None, limit=50, on=None):
 
 def staff_member(roots, user_id):
     """The person ``user_id`` if they belong to the subtrees, else None."""
-    from django.contrib.auth import get_user_model
-
     if not roots:
         return None
     return get_user_model().objects.filter(_staff_q(roots), pk=user_id).first()
 
 
 def staff_member_by_login(roots, username):
-    from django.contrib.auth import get_user_model
-
     if not roots or not username:
         return None
     return get_user_model().objects.filter(_staff_q(roots), username=username).first()
