@@ -58,7 +58,8 @@ class BrowserTestCase(AuditTransactionTestCase, StaticLiveServerTestCase):
         unenrolled = getattr(self, "without_authenticator", ())  # user names left to enrol themselves
         for user in get_user_model().objects.exclude(pk__in=enrolled).exclude(username__in=unenrolled):
             totp.confirmed_device(user)
-        self._codes_used = {}
+        if not hasattr(self, "_codes_used"):  # kept across browser restarts: a code passes once
+            self._codes_used = {}
         self._playwright = sync_playwright().start()
         self.browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         self.context = self.browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
