@@ -74,3 +74,13 @@ def test_scope_is_the_subtrees_where_the_user_supervises(team, org):
     assert [u.pk for u in region.top_units()] == [org.north.pk]
     assert [u.pk for u in region.children(org.north)] == [org.north_a.pk, org.north_b.pk]
     assert operator.ids == set()
+
+
+def test_the_snapshot_runs_from_celery_beat():
+    from django.conf import settings
+
+    from workflows.tasks import queue_snapshot_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["queue-snapshot"]
+    assert entry["task"] == queue_snapshot_task.name
+    assert entry["schedule"] <= 24 * 3600
