@@ -446,3 +446,27 @@ def test_a_caseworker_s_tasks_are_paginated(client, team, insured, monkeypatch):
     assert [c.reference in second for c in claims] == [False, False, True]
     assert _next_link(second) is None
     assert "This page link is not valid any more" in client.get(url, {"after": "garbage"}, follow=True).content.decode()
+
+
+def test_team_pages_render_in_persian(client, team, insured, org):
+    from workflows.models import QueueSnapshot
+
+    held_by(insured, team["operator"], 1)
+    QueueSnapshot.objects.create(
+        day=timezone.localdate() - dt.timedelta(days=1),
+        unit=org.north_a,
+        case_type="benefit_claim",
+        open_tasks=1234,
+        unassigned=0,
+        taken_at=timezone.now(),
+    )
+    client.force_login(team["supervisor"])
+    for name in ("team_workload", "team_approvals", "team_charts"):
+        response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="fa")
+        assert response.status_code == 200
+        assert 'lang="fa"' in response.content.decode()
+    body = client.get(reverse("team_charts"), HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    assert f"{yesterday.year}/{yesterday.month}/{yesterday.day}" in body  # the Persian short date
+    assert "1,234" in body
+    assert 'viewBox="0 0 720 220"' in body  # coordinates are never localised
