@@ -84,3 +84,17 @@ def test_the_snapshot_runs_from_celery_beat():
     entry = settings.CELERY_BEAT_SCHEDULE["queue-snapshot"]
     assert entry["task"] == queue_snapshot_task.name
     assert entry["schedule"] <= 24 * 3600
+
+
+def test_snapshot_command(team, insured):
+    import io
+
+    from django.core.management import call_command
+
+    held_by(insured, team["operator"], 1)
+    out = io.StringIO()
+    call_command("queue_snapshot", stdout=out)
+    call_command("queue_snapshot", stdout=out)
+    today = timezone.localdate().isoformat()
+    assert out.getvalue().splitlines() == [f"on {today}: 1 new snapshot rows", f"on {today}: 0 new snapshot rows"]
+    assert QueueSnapshot.objects.get().open_tasks == 1
