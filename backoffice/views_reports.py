@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cases import deadlines, reports
+from cases import deadlines, reports, workload
 from cases.models import CASE_MODELS
 from roles.errors import DomainError
+from roles.powers import Power
 from roles.selectors import grants_for
 
 PAGE_SIZE = 50
@@ -28,7 +29,8 @@ def _grants(request):
 @require_GET
 def overdue(request):
     """Overdue cases in the subtrees where the user may reassign tasks or decide cases, most overdue
-    first, with the user's unread alerts."""
+    first, with who holds each one's open task (linked to their tasks, to reassign them), and the
+    user's unread alerts."""
     after = request.GET.get("after")
     try:
         page = deadlines.overdue_cases_visible_to(request.user, after=after, limit=PAGE_SIZE, grants=_grants(request))
@@ -36,11 +38,16 @@ def overdue(request):
         messages.error(request, exc.message)
         after = None
         page = deadlines.overdue_cases_visible_to(request.user, limit=PAGE_SIZE, grants=_grants(request))
+    tasks = workload.open_tasks_of(page.rows)
+    for case in page.rows:
+        case.open_task = tasks.get(case.pk)
+    grants = _grants(request)
     context = {
         "page": page,
         "alerts": deadlines.unread_alerts(request.user),
         "first_page": bool(after),
-        "supervises": any(g.powers.intersection(deadlines.OVERSIGHT_POWERS) for g in _grants(request)),
+        "supervises": any(g.powers.intersection(deadlines.OVERSIGHT_POWERS) for g in grants),
+        "may_reassign": any(Power.REASSIGN_TASK in g.powers for g in grants),
         "section": "overdue",
     }
     return render(request, "backoffice/overdue.html", context)

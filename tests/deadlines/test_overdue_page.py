@@ -12,8 +12,9 @@ from .helpers import file_claim, make_case, recommend, set_due
 
 pytestmark = pytest.mark.django_db
 
-# session, user, grants (roles, delegations), units, overdue cases, unread alerts
-OVERDUE_PAGE_QUERIES = 7
+# session, user, grants (roles, delegations), units, overdue cases, their open tasks with their
+# holders, unread alerts
+OVERDUE_PAGE_QUERIES = 8
 
 
 def today():
@@ -120,7 +121,7 @@ def test_overdue_page_pages_and_survives_a_bad_cursor(client, org, team, monkeyp
     first = client.get(reverse("overdue")).content.decode()
     assert cases[2].reference in first and cases[1].reference in first and cases[0].reference not in first
     assert 'rel="next"' in first
-    after = first.split('?after=')[1].split('"')[0]
+    after = first.split("?after=")[1].split('"')[0]
     second = client.get(reverse("overdue"), {"after": after}).content.decode()
     assert cases[0].reference in second and cases[2].reference not in second
     assert 'rel="next"' not in second

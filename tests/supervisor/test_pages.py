@@ -470,3 +470,18 @@ def test_team_pages_render_in_persian(client, team, insured, org):
     assert f"{yesterday.year}/{yesterday.month}/{yesterday.day}" in body  # the Persian short date
     assert "1,234" in body
     assert 'viewBox="0 0 720 220"' in body  # coordinates are never localised
+
+
+def test_overdue_page_names_who_holds_each_case(client, team, insured):
+    held, queued = (
+        held_by(insured, team["operator"], 1)[0],
+        services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)),
+    )
+    Case.objects.filter(pk__in=[held.pk, queued.pk]).update(due_date=timezone.localdate() - dt.timedelta(days=3))
+    client.force_login(team["supervisor"])
+
+    body = client.get(reverse("overdue")).content.decode()
+
+    person_url = reverse("team_person", kwargs={"user_id": team["operator"].pk})
+    assert f'<a href="{person_url}">' in _row(body, held.reference)
+    assert "in the queue" in _row(body, queued.reference)
