@@ -16,9 +16,10 @@ idle and absolute limits of backoffice.middleware) and whether the second factor
 import datetime as dt
 import logging
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import LoginFailure
@@ -60,6 +61,25 @@ def _username_failures(key, since, limit):
 
 def _address_failures(address, since, limit):
     return LoginFailure.objects.filter(address=address, at__gte=since, refused=False).order_by()[:limit].count()
+
+
+_ATTEMPT_LOCK = 7202612  # namespace of the advisory locks of login attempts
+
+
+@contextmanager
+def attempt_lock(username):
+    """Serialise the attempts on one user name across every web process, so that a burst of
+    parallel guesses cannot all pass the count before any of them is recorded. On PostgreSQL an
+    advisory lock held until the transaction ends; the embedded SQLite database serves a single
+    machine in development, where a write transaction held through password hashing would block
+    every other writer, so there it is not taken."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_ATTEMPT_LOCK, _username_key(username)])
+        yield
 
 
 def is_locked_out(username, address):

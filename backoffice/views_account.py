@@ -57,17 +57,19 @@ def password_login(request):
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         address = security.client_address(request)
-        if security.is_locked_out(username, address):
-            security.record_refused(username, address, LoginStage.PASSWORD)
+        user = None
+        with security.attempt_lock(username):
+            if security.is_locked_out(username, address):
+                security.record_refused(username, address, LoginStage.PASSWORD)
+            else:
+                user = authenticate(request, username=username, password=form.cleaned_data["password"])
+                if user is None:
+                    security.record_failure(username, address, LoginStage.PASSWORD)
+        if user is None:
             error = _generic_failure()
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                security.record_failure(username, address, LoginStage.PASSWORD)
-                error = _generic_failure()
-            else:
-                auth_login(request, user)  # a new session key; not verified yet
-                return redirect(_with_next("account_verify", next_url))
+            auth_login(request, user)  # a new session key; not verified yet
+            return redirect(_with_next("account_verify", next_url))
     elif request.method == "POST":
         error = _generic_failure()
     return render(request, "registration/login.html", {"form": form, "next": next_url, "error": error})
@@ -97,7 +99,6 @@ def _refuse_if_locked(request, stage):
 
 def _verified(request, device, next_url):
     security.mark_verified(request, device)
-    security.clear_failures(request.user.get_username())
     return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
@@ -114,15 +115,18 @@ def verify(request):
         return redirect(_with_next("account_enrol", next_url))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        refused = _refuse_if_locked(request, LoginStage.CODE)
-        if refused:
-            return refused
-        device = two_factor.code_verify(request.user, form.cleaned_data["code"])
+        with security.attempt_lock(request.user.get_username()):
+            outcome = _refuse_if_locked(request, LoginStage.CODE)
+            if outcome is None:
+                device = two_factor.code_verify(request.user, form.cleaned_data["code"])
+                if device is not None:
+                    security.clear_failures(request.user.get_username())
+                else:
+                    outcome = _code_failed(request, LoginStage.CODE)
+        if outcome is not None:
+            return outcome
         if device is not None:
             return _verified(request, device, next_url)
-        locked = _code_failed(request, LoginStage.CODE)
-        if locked:
-            return locked
         form.add_error("code", _("This code is not valid. Enter the current code of your authenticator app."))
     # No navigation before the second factor: every section would send back here.
     return render(request, "backoffice/account/verify.html", {"form": form, "next": next_url, "nav_items": []})
@@ -152,19 +156,24 @@ def enrol(request):
         return redirect(_with_next("account_verify", next_url))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        refused = _refuse_if_locked(request, LoginStage.CODE)
-        if refused:
-            return refused
-        try:
-            confirmed = two_factor.enrolment_confirm(request.user, device.pk, form.cleaned_data["code"])
-        except NotAuthorized:
-            return redirect(_with_next("account_verify", next_url))
+        confirmed = None
+        with security.attempt_lock(request.user.get_username()):
+            outcome = _refuse_if_locked(request, LoginStage.CODE)
+            if outcome is None:
+                try:
+                    confirmed = two_factor.enrolment_confirm(request.user, device.pk, form.cleaned_data["code"])
+                except NotAuthorized:
+                    outcome = redirect(_with_next("account_verify", next_url))
+                else:
+                    if confirmed is not None:
+                        security.clear_failures(request.user.get_username())
+                    else:
+                        outcome = _code_failed(request, LoginStage.CODE)
+        if outcome is not None:
+            return outcome
         if confirmed is not None:
             messages.success(request, _("Your authenticator app is set up. Use it at every login."))
             return _verified(request, confirmed, next_url)
-        locked = _code_failed(request, LoginStage.CODE)
-        if locked:
-            return locked
         form.add_error("code", _("This code is not valid. Check the key in your app and enter its current code."))
     uri = device.config_url
     secret = two_factor.secret_base32(device)
