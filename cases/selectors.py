@@ -174,15 +174,21 @@ class Key:
 
 DUE = Key("process__case__due_date", nullable=True)
 RANK = Key("process__case__priority_rank", descending=True)
+CASE_ID = Key("process__case__id")
 CREATED_ASC, ID_ASC = Key("created"), Key("id")
 
 # Sorts of the queue and the inbox: their keys, each ending with a unique one (keyset pagination).
+# By due date and by priority, ties go in case order: the case indexes (case_due,
+# case_priority_due) then give the whole order and the database reads a page's rows, not every
+# case due on the same day.
 SORTS = {
     "newest": (Key("created", descending=True), Key("id", descending=True)),
     "oldest": (CREATED_ASC, ID_ASC),
-    "due": (DUE, CREATED_ASC, ID_ASC),
-    # The order of "take next": most urgent first, then the earliest due date, then the oldest task.
-    "priority": (RANK, DUE, CREATED_ASC, ID_ASC),
+    "due": (DUE, CASE_ID, ID_ASC),
+    "priority": (RANK, DUE, CASE_ID, ID_ASC),
+    # The order of "take next": most urgent first, then the earliest due date, then the task
+    # that has waited longest.
+    "take_next": (RANK, DUE, CREATED_ASC, ID_ASC),
 }
 SORT_CHOICES = (
     ("newest", gettext_lazy("Newest first")),

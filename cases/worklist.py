@@ -51,7 +51,7 @@ def task_take_next(*, actor, grants=None):
         raise NothingToTake(_("There is no task waiting in your queues."))
     tried = set()
     while True:
-        candidates = selectors.queue_task_ids(queues, sort="priority", limit=TAKE_NEXT_BATCH, exclude=tried)
+        candidates = selectors.queue_task_ids(queues, sort="take_next", limit=TAKE_NEXT_BATCH, exclude=tried)
         if not candidates:
             raise NothingToTake(_("There is no task waiting in your queues."))
         rows = dict(Task.objects.filter(pk__in=candidates).values_list("pk", "process__case__id"))
