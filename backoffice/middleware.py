@@ -5,8 +5,10 @@
   and sent to the login page with a message. The last-seen time is written at most once a minute.
 - A signed-in user who has not passed the second factor reaches only the login, logout and
   second-factor pages: any other page redirects to the code step, the API answers 403.
+- Once a minute (when the last-seen time is written) it checks that the device the session was
+  verified with still stands: a device reset by an administrator ends the sessions it verified.
 
-Reads the session only: no query of its own on a request that passes.
+Reads the session only, save that query once a minute.
 """
 
 from django.contrib import messages
@@ -38,8 +40,11 @@ class StaffSessionMiddleware:
                 if not _is_api(request):
                     messages.info(request, _("Your session has expired. Please log in again."))
                     return redirect_to_login(request.get_full_path(), resolve_url("login"))
-            else:
-                security.touch(request.session)
+            elif security.touch(request.session) and security.verified_device_gone(request):
+                logout(request)
+                if not _is_api(request):
+                    messages.info(request, _("Your second factor was reset. Please log in again."))
+                    return redirect_to_login(request.get_full_path(), resolve_url("login"))
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

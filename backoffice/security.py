@@ -168,13 +168,29 @@ def session_expiry(session, now=None):
 
 
 def touch(session, now=None):
-    """Record activity, writing the session at most once per ``SEEN_RESOLUTION`` seconds."""
+    """Record activity, writing the session at most once per ``SEEN_RESOLUTION`` seconds.
+    Returns True when it wrote (the moment for the checks made once a minute)."""
     now = time.time() if now is None else now
     started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
     if started is None or seen is None:  # a session from before these marks existed
         mark_signed_in(session, now)
-    elif now - seen >= SEEN_RESOLUTION:
+        return True
+    if now - seen >= SEEN_RESOLUTION:
         session[SESSION_SEEN] = now
+        return True
+    return False
+
+
+def verified_device_gone(request):
+    """Whether the device this session was verified with no longer stands (reset by an
+    administrator): one query, made at most once a minute by the middleware."""
+    from django_otp.models import Device
+
+    mark = request.session.get(SESSION_VERIFIED)
+    if not mark:
+        return False
+    device = Device.from_persistent_id(mark)
+    return device is None or not device.confirmed or device.user_id != request.user.pk
 
 
 def on_user_logged_in(sender, request, user, **kwargs):

@@ -15,15 +15,21 @@ from .factories import PersonFactory, UserFactory, add_bank_account, add_contrib
 
 # Test clients log in with both factors. ``login()`` and ``force_login()`` of every Django test
 # client (pytest-django's ``client``, DRF's APIClient, TestCase.client) mark the session as having
-# passed the second factor, so page and API tests need no authenticator. The tests of the second
-# factor itself use ``PasswordOnlyClient``, whose logins stop after the password as a real one does.
+# passed the second factor with the user's device (made, confirmed, when they have none), so page
+# and API tests need no authenticator. The tests of the second factor itself use
+# ``PasswordOnlyClient``, whose logins stop after the password as a real one does.
 _password_only_login = Client._login
 
 
 def _login_with_second_factor(self, user, backend=None):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     _password_only_login(self, user, backend)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     session = self.session
-    session[SESSION_VERIFIED] = "test-client"
+    session[SESSION_VERIFIED] = device.persistent_id
     session.save()
 
 

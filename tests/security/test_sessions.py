@@ -4,8 +4,12 @@ import time
 
 import pytest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice import security
+from roles import two_factor
+from roles.models import Role
+from tests.conftest import staff
 
 pytestmark = pytest.mark.django_db
 
@@ -77,4 +81,16 @@ def test_the_idle_limit_comes_from_the_settings(client, team, settings):
     settings.SOCIUS_SESSION_IDLE_MINUTES = 5
     client.force_login(team["operator"])
     shift(client, started=6 * 60, seen=6 * 60)
+    assert client.get(reverse("inbox")).status_code == 302
+
+
+def test_a_reset_of_the_second_factor_ends_the_sessions_it_verified(client, org, team):
+    client.force_login(team["operator"])
+    assert client.get(reverse("inbox")).status_code == 200
+    two_factor.second_factor_reset(actor=staff("admin_n", Role.ADMINISTRATOR, org.north), user=team["operator"])
+    assert not TOTPDevice.objects.filter(user=team["operator"]).exists()
+    shift(client, seen=61)  # the check runs when the last-seen time is written, once a minute
+    response = client.get(reverse("inbox"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert "Your second factor was reset" in client.get(response["Location"]).content.decode()
     assert client.get(reverse("inbox")).status_code == 302
