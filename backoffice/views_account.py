@@ -118,7 +118,7 @@ def verify(request):
         with security.attempt_lock(request.user.get_username()):
             outcome = _refuse_if_locked(request, LoginStage.CODE)
             if outcome is None:
-                device = two_factor.code_verify(request.user, form.cleaned_data["code"])
+                device = two_factor.code_verify(user=request.user, token=form.cleaned_data["code"])
                 if device is not None:
                     security.clear_failures(request.user.get_username())
                 else:
@@ -161,7 +161,9 @@ def enrol(request):
             outcome = _refuse_if_locked(request, LoginStage.CODE)
             if outcome is None:
                 try:
-                    confirmed = two_factor.enrolment_confirm(request.user, device.pk, form.cleaned_data["code"])
+                    confirmed = two_factor.enrolment_confirm(
+                        user=request.user, device_id=device.pk, token=form.cleaned_data["code"]
+                    )
                 except NotAuthorized:
                     outcome = redirect(_with_next("account_verify", next_url))
                 else:

@@ -58,7 +58,7 @@ def _verify(device_id, token):
     return device if device.verify_token(token) else None
 
 
-def code_verify(user, token):
+def code_verify(*, user, token):
     """The device that accepted ``token`` from the user's confirmed device, or None."""
     token = _clean_token(token)
     device = confirmed_device(user)
@@ -68,7 +68,7 @@ def code_verify(user, token):
         return _verify(device.pk, token)
 
 
-def enrolment_confirm(user, device_id, token):
+def enrolment_confirm(*, user, device_id, token):
     """Confirm the enrolling device with a first valid code; returns the device, or None."""
     token = _clean_token(token)
     if token is None:

@@ -65,22 +65,22 @@ def test_codes_one_step_either_side_pass_and_two_steps_do_not(team, frozen_clock
         TOTPDevice.objects.filter(user=user).delete()
         device = totp.confirmed_device(user)
         code = totp.code(device.key, at=NOW, steps=steps)
-        assert (two_factor.code_verify(user, code) is not None) is accepted, steps
+        assert (two_factor.code_verify(user=user, token=code) is not None) is accepted, steps
 
 
 def test_a_used_code_is_refused_and_an_older_one_too(team, frozen_clock):
     user = team["operator"]
     device = totp.confirmed_device(user)
-    assert two_factor.code_verify(user, totp.code(device.key, at=NOW)) is not None
-    assert two_factor.code_verify(user, totp.code(device.key, at=NOW)) is None
-    assert two_factor.code_verify(user, totp.code(device.key, at=NOW, steps=-1)) is None
-    assert two_factor.code_verify(user, totp.code(device.key, at=NOW, steps=1)) is not None
+    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW)) is not None
+    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW)) is None
+    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW, steps=-1)) is None
+    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW, steps=1)) is not None
 
 
 @pytest.mark.parametrize("token", ["", "12345", "1234567", "abcdef", "12 34 5x"])
 def test_malformed_codes_are_refused_without_error(team, token):
     totp.confirmed_device(team["operator"])
-    assert two_factor.code_verify(team["operator"], token) is None
+    assert two_factor.code_verify(user=team["operator"], token=token) is None
 
 
 # --- The login pages --------------------------------------------------------------------------------
