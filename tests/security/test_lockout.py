@@ -186,3 +186,10 @@ def test_old_records_are_purged(team):
     )
     assert security.purge_failures() == 1
     assert list(LoginFailure.objects.values_list("username", flat=True)) == ["y"]
+
+
+def test_the_records_are_listed_read_only_in_the_admin_site(admin_client):
+    LoginFailure.objects.create(at=timezone.now(), username="op_na", address="192.0.2.1", stage="password")
+    page = admin_client.get(reverse("admin:backoffice_loginfailure_changelist"))
+    assert page.status_code == 200 and "192.0.2.1" in page.content.decode()
+    assert admin_client.get(reverse("admin:backoffice_loginfailure_add")).status_code == 403
