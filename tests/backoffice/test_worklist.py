@@ -16,7 +16,7 @@ from roles.models import Role
 from tests.conftest import make_insured, staff
 from tests.factories import EmployerFactory
 
-from .conftest import file_claims, file_grievance, triage
+from .conftest import file_claims, file_grievance, recommend, triage
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +350,17 @@ def test_a_user_of_another_branch_gets_404_for_a_preview(client, team, insured):
     client.force_login(team["other_operator"])
     assert client.get(url(claim, "case_document_preview", document_id=document.pk)).status_code == 404
     assert client.get(url(claim, "case_document_preview", document_id=document.pk + 1000)).status_code == 404
+
+
+def test_among_equals_take_next_takes_the_task_that_waited_longest(team, insured):
+    """Same priority and due date: the queue's priority sort lists the cases in case order, take
+    next takes the task that entered the queue first."""
+    first, second = file_claims(insured, 2)
+    recommend(second, team["operator"])  # its decision task is the older one
+    recommend(first, team["operator"])
+    due = dt.date(2031, 3, 1)
+    set_case(first, due_date=due)
+    set_case(second, due_date=due)
+    assert refs(selectors.unit_queue(team["supervisor"], sort="priority")) == [first.reference, second.reference]
+    case, _task = worklist.task_take_next(actor=team["supervisor"])
+    assert case.pk == second.pk
