@@ -45,6 +45,17 @@ BRANCH_LIMIT = Decimal("5000.00")
 REGION_LIMIT = Decimal("50000.00")
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request leaves its language active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     import os
