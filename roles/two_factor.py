@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .errors import InvalidInput, NotAuthorized
-from .powers import ROLE_RANK
-from .services import _account_units, _audit, _staff_authority
+from .services import _account_authority, _audit
 
 DEVICE_NAME = "authenticator"
 DIGITS = 6
@@ -94,15 +93,7 @@ def second_factor_reset(*, actor, user):
     with transaction.atomic():
         if actor is not None and actor.pk == user.pk:
             raise NotAuthorized(_("You cannot reset your own second factor; another administrator must."))
-        if user.is_superuser and not (actor is None or actor.is_superuser):
-            raise NotAuthorized(_("Only the system administrator changes this account."))
-        held = _account_units(user)
-        if actor is not None and not actor.is_superuser and not held:
-            raise NotAuthorized(_("You may manage staff only inside your own part of the organisation."))
-        for role, unit in held:
-            _grant, rank = _staff_authority(actor, unit)
-            if ROLE_RANK[role] > rank:
-                raise NotAuthorized(_("This person holds a role above your own."))
+        held = _account_authority(actor, user)
         deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
         if not deleted:
             raise InvalidInput(_("This account has no second factor to reset."))
