@@ -26,7 +26,17 @@ from .errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInp
 from .locks import lock_case
 from .models import CASE_MODELS, Case, CaseComment, CaseDocument
 
-BASE_FIELDS = ["state", "updated_at", "audit_seq", "audit_hash", "overdue_since", "escalation_level"]
+# Every step saves these: the state, the audit chain's head, the deadline marks, and the copy of
+# the open task that workflows.routing keeps on the case (routing.MIRROR_FIELDS).
+BASE_FIELDS = [
+    "state",
+    "updated_at",
+    "audit_seq",
+    "audit_hash",
+    "overdue_since",
+    "escalation_level",
+    *routing.MIRROR_FIELDS,
+]
 
 # The power a user needs at a task's unit to take it, by the task's queue permission.
 PERMISSION_POWER = {
@@ -215,7 +225,7 @@ def task_take(*, case_id, actor):
         unit, power = task_queue(case, task)
         authority = grant(actor, power, unit)
         step = step_for(case, actor, authority, unit)
-        routing.task_assign(task, actor, audit=step.audit)
+        routing.task_assign(step.case, task, actor, audit=step.audit)
         start = getattr(case, "TAKE_STARTS", {}).get(case.state)
         if start:
             step.transition(start)
@@ -242,7 +252,7 @@ def task_release(*, case_id, actor, task_id=None, owner_id=None):
         unit, power = task_queue(case, task)
         authority = grant(actor, power if task.owner_id == actor.pk else Power.REASSIGN_TASK, unit)
         step = step_for(case, actor, authority, unit)
-        routing.task_unassign(task, audit=step.audit)
+        routing.task_unassign(step.case, task, audit=step.audit)
         step.save()
         return task
 
@@ -261,7 +271,7 @@ def task_reassign(*, case_id, actor, to_user, task_id=None, owner_id=None):
         except NotAuthorized as exc:
             raise InvalidInput(_("%(user)s may not do this task here.") % {"user": to_user}, field="user") from exc
         step = step_for(case, actor, authority, unit)
-        routing.task_reassign(task, to_user, audit=step.audit)
+        routing.task_reassign(step.case, task, to_user, audit=step.audit)
         step.save()
         return task
 
@@ -270,7 +280,7 @@ def task_move(case, step, node, unit):
     """Cancel the open task and open one of ``node`` in ``unit``'s queue (escalation, next step)."""
     task = routing.open_task(case, lock=True)
     if task is not None:
-        routing.task_cancel(task, audit=step.audit, reason="moved")
+        routing.task_cancel(step.case, task, audit=step.audit, reason="moved")
     return routing.task_create(case, node, unit=unit, audit=step.audit)
 
 
@@ -412,6 +422,6 @@ def case_withdraw(step, reason):
     step.transition("withdraw", payload={"reason": reason})
     task = routing.open_task(case, lock=True)
     if task is not None:
-        routing.task_cancel(task, audit=step.audit, reason="withdrawn")
+        routing.task_cancel(step.case, task, audit=step.audit, reason="withdrawn")
     if case.process_id:
         routing.process_finish(case.process)

@@ -195,7 +195,7 @@ def grievance_triage(*, case_id, actor, category, priority):
         step = engine.step_for(grievance, actor, authority, unit)
         today = timezone.localdate()
         due = engine.sla_due(f"grievance.{priority}", today)
-        routing.task_complete(task, user=actor, audit=step.audit, outcome=priority)
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome=priority)
         step.transition(
             "triage",
             category=category,
@@ -252,7 +252,7 @@ def grievance_resolve(*, case_id, actor, answer):
         now = timezone.now()
         today = timezone.localdate()
         reopen_until = today + dt.timedelta(days=int(param("grievance.reopen_days", today)))
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="resolved")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="resolved")
         step.transition(
             "resolve",
             answer=answer,

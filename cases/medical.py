@@ -191,7 +191,7 @@ def medical_schedule(*, case_id, actor, scheduled_for, location, members):
         users = _members(case, members)
         step = engine.step_for(case, actor, authority)
         now = timezone.now()
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="scheduled")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="scheduled")
         session = _session_create(
             case, round=FIRST_ROUND, scheduled_for=scheduled_for, location=location, members=users, at=now
         )
@@ -222,7 +222,7 @@ def medical_schedule_appeal(*, case_id, actor, scheduled_for, location, members)
             )
         step = engine.step_for(case, actor, authority)
         now = timezone.now()
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="scheduled")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="scheduled")
         session = _session_create(
             case, round=APPEAL_ROUND, scheduled_for=scheduled_for, location=location, members=users, at=now
         )
@@ -280,7 +280,7 @@ def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, rou
         raise CaseTransitionError(_("This case is not at this step."))
     step = engine.step_for(case, actor, authority)
     now = timezone.now()
-    routing.task_complete(task, user=actor, audit=step.audit, outcome="decided")
+    routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="decided")
     step.transition(
         transition,
         degree_percent=degree,

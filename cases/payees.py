@@ -130,7 +130,7 @@ def payee_verify(*, case_id, actor, identity_ok, documents_ok, note=""):
         step = engine.step_for(case, actor, authority)
         payload = {"identity_ok": identity_ok, "documents_ok": documents_ok, "note": note}
         if identity_ok and documents_ok:
-            routing.task_complete(task, user=actor, audit=step.audit, outcome="verified")
+            routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="verified")
             step.transition("verify", by=actor, payload=payload)
             routing.task_create(case, RepresentativePayeeFlow.approve, unit=case.owning_unit, audit=step.audit)
             step.save("identity_verified", "documents_verified", "verified_by")
@@ -141,7 +141,7 @@ def payee_verify(*, case_id, actor, identity_ok, documents_ok, note=""):
         if not documents_ok:
             failed.append(_("The documents could not be verified."))
         reason = " ".join([*failed, note]).strip()
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="rejected")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="rejected")
         step.transition("reject", reason=reason, payload={**payload, "reason": reason})
         routing.process_finish(case.process)
         step.save("end_reason")
@@ -212,7 +212,7 @@ def payee_approve(*, case_id, actor, active_from, note=""):
         _check_account(case.representative_account, case.representative, today)
         _check_single_designation(case, today)
         step = engine.step_for(case, actor, authority)
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="approved")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved")
         step.transition(
             "approve",
             by=actor,
@@ -250,7 +250,7 @@ def payee_reject(*, case_id, actor, reason):
             task = engine.own_task(case, actor, "verify") if case.state == P.VERIFYING else None
         step = engine.step_for(case, actor, authority)
         if task is not None:
-            routing.task_complete(task, user=actor, audit=step.audit, outcome="rejected")
+            routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="rejected")
         step.transition("reject", reason=reason, payload={"reason": reason})
         routing.process_finish(case.process)
         step.save("end_reason")

@@ -469,7 +469,7 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
         step.transition("submit", at=now, due_date=due_date, payload=claim.assessment)
         review = routing.task_create(claim, BenefitClaimFlow.review, unit=unit, audit=step.audit, at=now)
         step.transition("start_review")
-        routing.task_complete(review, user=None, audit=step.audit, outcome="approve")
+        routing.task_complete(step.case, review, user=None, audit=step.audit, outcome="approve")
 
         note = _("Granted by the system from civil registry marriage record %(number)s.") % {
             "number": record.registration_number
@@ -495,7 +495,7 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
             },
         )
         decide = routing.task_create(claim, BenefitClaimFlow.decide, unit=unit, audit=step.audit, at=now)
-        routing.task_complete(decide, user=None, audit=step.audit, outcome="approved")
+        routing.task_complete(step.case, decide, user=None, audit=step.audit, outcome="approved")
         step.transition(
             "approve", by=None, on_behalf_of=None, at=now, note=note, payload={"amount": assessment.amount, "total": total, "note": note}
         )

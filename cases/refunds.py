@@ -293,7 +293,7 @@ def refund_recommend(*, case_id, actor, approve, amount=None, note=""):
             value, unit = None, case.owning_unit
         step = engine.step_for(case, actor, authority)
         recommendation = "approve" if approve else "reject"
-        routing.task_complete(task, user=actor, audit=step.audit, outcome=recommendation)
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome=recommendation)
         step.transition(
             "recommend",
             refundable=refundable,
@@ -359,7 +359,7 @@ def refund_decide(*, case_id, actor, approve, note=""):
             account = _payment_account(case, today)
             parts = refund_allocation(case, case.recommended_amount)
         step = engine.step_for(case, actor, authority, case.deciding_unit)
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
         decision = engine.decision_fields(actor=actor, authority=authority, at=now, note=note)
         if approve:
             step.transition(

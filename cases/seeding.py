@@ -1004,9 +1004,19 @@ CASE_TABLE = Table(
     (
         ("id", INT), ("reference", STR), ("case_type", STR), ("state", STR), ("due_date", DATE), ("created_at", DT),
         ("updated_at", DT), ("audit_seq", INT), ("audit_hash", STR), ("employer_id", INT), ("owning_unit_id", INT),
-        ("person_id", INT), ("process_id", INT),
+        ("person_id", INT), ("process_id", INT), ("task_status", STR), ("task_pk", INT), ("task_owner_id", INT),
+        ("task_queue", STR), ("task_unit_id", INT), ("task_created", DT),
     ),
 )
+
+
+def _task_mirror(task_id, status, owner_id, permission, unit_id, created):
+    """The case columns that copy its open task (routing.mirror), for a task in that situation."""
+    if status not in ("NEW", "ASSIGNED"):
+        return ("", None, None, "", None, None)
+    return (status, task_id, owner_id, permission, unit_id, created)
+
+
 CLAIM_TABLE = Table(
     BenefitClaim,
     (
@@ -1459,10 +1469,12 @@ class _Synthetic:
         """(case row, claim row, process row, task rows)."""
         ctx, f = self.ctx, self.fields
         refs = {"review": ctx.review_ref, "decide": ctx.decide_ref}
+        task_id, _node, permission, unit, created, status, owner, _assigned, _finished = self.tasks[-1]
         case = (
             self.case_id, synthetic_reference(self.case_id, self.t0.year), CaseType.BENEFIT_CLAIM, self.state,
             self.t0.date() + dt.timedelta(days=ctx.sla_days), self.t0, self.at, self.chain.head.seq,
             self.chain.head.hash, None, self.branch.pk, person_id, self.process_id,
+            *_task_mirror(task_id, status, owner, permission, unit.pk, created),
         )
         claim = (
             self.case_id, self.benefit, "portal", self.event_date, 14 if self.benefit == BenefitType.SICKNESS else None,
@@ -1792,6 +1804,7 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
             (
                 case_id, synthetic_reference(case_id, t0.year, flow.prefix), flow.case_type, current, due, t0, at,
                 chain.head.seq, chain.head.hash, None, branch.pk, person_ids[n], process_id,
+                *_task_mirror(task_id, status, owner, flow.permission, branch.pk, t0),
             )
         )
         details.append(_other_detail(flow, case_id, person_ids[n], t0, rep))

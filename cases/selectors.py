@@ -146,6 +146,9 @@ ORDER = ("-created", "-id")
 # --- Sorting ---------------------------------------------------------------------------------------
 
 
+CASE_PREFIX = "process__case__"
+
+
 @dataclass(frozen=True)
 class Key:
     """One column of a sort order: its lookup from the task, direction, and whether it may be NULL
@@ -164,6 +167,14 @@ class Key:
             if self.nullable
             else expression.asc()
         )
+
+    def on_case(self):
+        """This key read from the case's copy of its open task (``Case.task_*``)."""
+        if self.lookup.startswith(CASE_PREFIX):
+            lookup = self.lookup[len(CASE_PREFIX) :]
+        else:
+            lookup = {"created": "task_created", "id": "task_pk"}[self.lookup]
+        return Key(lookup, self.descending, self.nullable)
 
     def value(self, task):
         target = task
@@ -256,12 +267,13 @@ def _decode_sort_cursor(sort, cursor):
     return values
 
 
-def _keyset(sort, cursor):
+def _keyset(sort, cursor, keys=None):
     """The rows after ``cursor`` in the order ``sort``: a row comes after when its first key that
-    differs comes after; NULLs come last. The first key also bounds the index range."""
+    differs comes after; NULLs come last. The first key also bounds the index range. ``keys``:
+    the sort's keys as other lookups read them (``Key.on_case``)."""
     if not cursor:
         return Q()
-    keys, values = SORTS[sort], _decode_sort_cursor(sort, cursor)
+    keys, values = keys or SORTS[sort], _decode_sort_cursor(sort, cursor)
     condition = None
     for key, value in reversed(list(zip(keys, values, strict=True))):
         if value is None:  # only NULLs follow, and they are equal here
@@ -301,8 +313,8 @@ class Subject:
     def too_many(self):
         return len(self.person_ids) >= SUBJECT_MATCHES or len(self.employer_ids) >= SUBJECT_MATCHES
 
-    def q(self):
-        return Q(process__case__person_id__in=self.person_ids) | Q(process__case__employer_id__in=self.employer_ids)
+    def q(self, prefix=CASE_PREFIX):
+        return Q(**{f"{prefix}person_id__in": self.person_ids}) | Q(**{f"{prefix}employer_id__in": self.employer_ids})
 
 
 def find_subject(text):
@@ -318,23 +330,24 @@ def find_subject(text):
     )
 
 
-def _case_filters(benefit_type, state, due_before, due_after, case_type=None, priority=None):
-    q = Q()
+def _case_filters(benefit_type, state, due_before, due_after, case_type=None, priority=None, prefix=CASE_PREFIX):
+    """The filters as a Q on the case, its lookups starting with ``prefix`` ("" on Case itself)."""
+    q = {}
     if case_type:
-        q &= Q(process__case__case_type=case_type)
+        q["case_type"] = case_type
     if benefit_type:
-        q &= Q(process__case__benefitclaim__benefit_type=benefit_type)
+        q["benefitclaim__benefit_type"] = benefit_type
     if state:
-        q &= Q(process__case__state=state)
+        q["state"] = state
     if priority:
         if priority not in PRIORITY_RANK:
             raise InvalidInput(_("Choose a priority from the list."), field="priority")
-        q &= Q(process__case__priority_rank=PRIORITY_RANK[priority])
+        q["priority_rank"] = PRIORITY_RANK[priority]
     if due_before:
-        q &= Q(process__case__due_date__lte=due_before)
+        q["due_date__lte"] = due_before
     if due_after:
-        q &= Q(process__case__due_date__gte=due_after)
-    return q
+        q["due_date__gte"] = due_after
+    return Q(**{f"{prefix}{lookup}": value for lookup, value in q.items()})
 
 
 def _queue_branches(base, queues, limit, order=ORDER):
@@ -369,13 +382,49 @@ def user_queues(user, grants=None):
     return queues, units
 
 
-def queue_task_ids(queues, *, sort=DEFAULT_SORT, filters=None, after=None, limit=DEFAULT_LIMIT, exclude=()):
+def _mirror_branches(base, queues, limit, order):
+    """``_queue_branches`` on the cases' copy of their open task (``Case.task_*``): one ordered,
+    limited selection of task ids per queue (or per permission when the user reaches many units),
+    each walking a partial index of cases waiting in a queue (migration cases 0005)."""
+    pairs = [(permission, pk) for permission, ids in queues.items() for pk in sorted(ids)]
+    if len(pairs) <= MAX_QUEUE_BRANCHES:
+        selections = [base.filter(task_queue=perm, task_unit_id=pk) for perm, pk in pairs]
+    else:
+        selections = [base.filter(task_queue=perm, task_unit_id__in=sorted(ids)) for perm, ids in queues.items() if ids]
+    return [
+        Case.objects.filter(pk__in=s.order_by(*order).values("pk")[:limit]).order_by().values("task_pk")
+        for s in selections
+    ]
+
+
+def queue_task_ids(
+    queues, *, sort=DEFAULT_SORT, filters=None, case_filters=None, after=None, limit=DEFAULT_LIMIT, exclude=()
+):
     """The ids of up to ``limit`` open, unassigned tasks of ``queues`` in the order ``sort``
-    (one query). Without filters, newest or oldest first, each queue's first rows come straight
-    off its partial index; otherwise the database starts from the matching cases, or walks the
-    case indexes in the order of the sort (priority and due date), and reaches each case's open
-    task through the partial index on open tasks by process."""
+    (one query). ``filters``: a Q from the task to its case (``_case_filters``); ``case_filters``
+    instead: a Q on the case itself (``prefix=""``), for filters that few waiting tasks may match.
+
+    Without filters, newest or oldest first, each queue's first rows come straight off its
+    partial index; otherwise the database starts from the matching cases, or walks the case
+    indexes in the order of the sort (priority and due date), and reaches each case's open task
+    through the partial index on open tasks by process. With ``case_filters``, it selects the
+    cases waiting in each queue by their copy of the open task (``Case.task_*``), through the
+    partial indexes of waiting cases by queue and state or due date, and returns their tasks' ids:
+    a state or a due date that few waiting tasks have reads those cases only."""
     sort = _sort(sort)
+    if case_filters:
+        keys = [k.on_case() for k in SORTS[sort]]
+        base = Case.objects.filter(
+            _keyset(sort, after, keys),
+            case_filters,
+            task_status=STATUS.NEW,
+            owning_unit_id__in=set().union(*queues.values()),
+        )
+        if exclude:
+            base = base.exclude(task_pk__in=list(exclude))
+        branches = _mirror_branches(base, queues, limit, [k.order() for k in keys])
+        selected = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        return [row["task_pk"] for row in selected]
     filters = filters or Q()
     base = Task.objects.filter(_keyset(sort, after), status=STATUS.NEW, flow_task_type=HUMAN)
     if exclude:
@@ -427,16 +476,28 @@ def unit_queue(
     queues, units = user_queues(user, grants)
     if not queues:
         return Page(rows=[])
-    filters = _case_filters(benefit_type, state, due_before, due_after, case_type, priority)
+    # A state or a due-date range: the cases' copy of their open task (see queue_task_ids). The
+    # benefit is on the claim's own table, which those indexes do not cover: with it, the
+    # database walks the case indexes in the order of the sort as without a state.
+    on_case = bool(state or due_before or due_after) and not benefit_type
+    prefix = "" if on_case else CASE_PREFIX
+    filters = _case_filters(benefit_type, state, due_before, due_after, case_type, priority, prefix=prefix)
     notes = []
     if subject:
         found = find_subject(subject)
-        filters &= found.q()
+        filters &= found.q(prefix=prefix)
         if found.too_many:
             notes.append(_("Many people or employers match this name; only some are searched. Type more of the name."))
     # The ids first, then the rows by primary key: joined into one statement, the planner keeps
     # the written join order over the case, claim and person tables (seconds at 1M cases).
-    ids = queue_task_ids(queues, sort=sort, filters=filters, after=after, limit=limit + 1)
+    ids = queue_task_ids(
+        queues,
+        sort=sort,
+        filters=None if on_case else filters,
+        case_filters=filters if on_case else None,
+        after=after,
+        limit=limit + 1,
+    )
     order = [k.order() for k in SORTS[sort]]
     rows = list(Task.objects.filter(pk__in=ids).select_related(*TASK_ROW_RELATED).order_by(*order)[: limit + 1])
     for task in rows:
@@ -461,11 +522,13 @@ def inbox(user, after=None, limit=DEFAULT_LIMIT, sort=None):
     keyset-paginated (one query)."""
     limit = _limit(limit)
     sort = _sort(sort)
-    rows = list(
-        Task.objects.filter(_keyset(sort, after), owner_id=user.pk, status=STATUS.ASSIGNED, flow_task_type=HUMAN)
-        .select_related(*TASK_ROW_RELATED)
-        .order_by(*(k.order() for k in SORTS[sort]))[: limit + 1]
-    )
+    tasks = Task.objects.filter(_keyset(sort, after), owner_id=user.pk, status=STATUS.ASSIGNED, flow_task_type=HUMAN)
+    if sort == "due":
+        # Through the cases' copy of their open task: the database walks the partial index
+        # (task_owner, due_date, id) of held tasks in order and stops after a page, however many
+        # tasks the user holds.
+        tasks = tasks.filter(process__case__task_owner_id=user.pk, process__case__task_status=STATUS.ASSIGNED)
+    rows = list(tasks.select_related(*TASK_ROW_RELATED).order_by(*(k.order() for k in SORTS[sort]))[: limit + 1])
     return _sorted_page(rows, limit, sort)
 
 

@@ -145,7 +145,7 @@ def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
                 raise InvalidInput(_("Give the reason for rejection."), field="note")
             value, instalments, total, unit = None, 1, None, claim.owning_unit
         step = engine.step_for(claim, actor, grant)
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
         escalated = unit.pk != claim.owning_unit_id
         step.transition(
             "recommend",
@@ -197,7 +197,7 @@ def claim_decide(*, case_id, actor, approve, note=""):
         task = engine.decision_task(claim, actor)
         step = engine.step_for(claim, actor, grant, claim.deciding_unit)
         now = timezone.now()
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
         on_behalf_of = grant.on_behalf_of_id and engine.user_by_id(grant.on_behalf_of_id)
         if approve:
             step.transition("approve", by=actor, on_behalf_of=on_behalf_of, at=now, note=note,

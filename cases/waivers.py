@@ -267,7 +267,7 @@ def waiver_recommend(*, case_id, actor, approve, amount=None, note=""):
                 raise InvalidInput(_("Give the reason for rejection."), field="note")
             value, unit = None, case.owning_unit
         step = engine.step_for(case, actor, authority)
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
         step.transition(
             "recommend",
             penalty=outstanding,
@@ -340,7 +340,7 @@ def waiver_decide(*, case_id, actor, approve, note=""):
             shares = _allocation(statement, case.recommended_amount)
         step = engine.step_for(case, actor, authority, case.deciding_unit)
         now = timezone.now()
-        routing.task_complete(task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
         decision = engine.decision_fields(actor=actor, authority=authority, at=now, note=note)
         if approve:
             step.transition("approve", payload={"amount": case.recommended_amount, "note": note}, **decision)

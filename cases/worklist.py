@@ -33,7 +33,7 @@ def _take_exact(*, case_id, task_id, actor):
         unit, power = engine.task_queue(case, task)
         authority = engine.grant(actor, power, unit)
         step = engine.step_for(case, actor, authority, unit)
-        routing.task_assign(task, actor, audit=step.audit)
+        routing.task_assign(step.case, task, actor, audit=step.audit)
         start = getattr(case, "TAKE_STARTS", {}).get(case.state)
         if start:
             step.transition(start)

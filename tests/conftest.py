@@ -12,6 +12,7 @@ from roles.services import authority_limit_set, org_unit_create, role_grant
 from rules.parameters import install_defaults
 
 from .factories import PersonFactory, UserFactory, add_bank_account, add_contributions
+from .task_mirror import task_mirror_checked  # noqa: F401  (checks the cases' copy of their task)
 
 # Test clients log in with both factors. ``login()`` and ``force_login()`` of every Django test
 # client (pytest-django's ``client``, DRF's APIClient, TestCase.client) mark the session as having

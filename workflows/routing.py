@@ -3,6 +3,10 @@
 Every function runs inside the case service's transaction, after the case row is locked,
 and writes exactly one audit event on the case's chain. Tasks are never loaded twice and
 users never loaded to compare owners.
+
+Each function that opens, moves or closes a task also sets the copy of the open task on the
+case row (``Case.task_*``, see ``MIRROR_FIELDS``); the caller's ``Step.save`` writes it with the
+case (``cases.engine.BASE_FIELDS``), so the copy changes in the same transaction as the task.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -15,6 +19,23 @@ from roles.errors import Conflict, InvalidInput
 from roles.models import OrgUnit
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+
+# The case's columns that copy its open human task.
+MIRROR_FIELDS = ("task_status", "task_pk", "task_owner", "task_queue", "task_unit", "task_created")
+
+
+def mirror(case, task):
+    """Copy ``task`` onto ``case`` as its open task, or clear the copy when it is closed."""
+    if task is None or task.status not in OPEN:
+        case.task_status, case.task_pk, case.task_owner_id = "", None, None
+        case.task_queue, case.task_unit_id, case.task_created = "", None, None
+        return
+    case.task_status = task.status
+    case.task_pk = task.pk
+    case.task_owner_id = task.owner_id
+    case.task_queue = task.owner_permission
+    case.task_unit_id = int(task.owner_permission_obj_pk)
+    case.task_created = task.created
 
 
 def _unit_content_type():
@@ -45,6 +66,7 @@ def task_create(case, node, *, unit, audit, at=None):
         owner_permission_obj_pk=str(unit.pk),
     )
     task.save(force_insert=True)
+    mirror(case, task)
     audit("task.created", payload={"task": task.pk, "node": node.name, "queue": unit.code})
     return task
 
@@ -57,18 +79,19 @@ def open_task(case, *, lock=False):
     return qs.order_by("-id").first()
 
 
-def task_assign(task, user, *, audit):
+def task_assign(case, task, user, *, audit):
     if task.status != STATUS.NEW:
         raise Conflict(_("This task has already been taken."))
     task.owner_id = user.pk
     task.status = STATUS.ASSIGNED
     task.assigned = timezone.now()
     task.save(update_fields=["owner", "status", "assigned"])
+    mirror(case, task)
     audit("task.assigned", payload={"task": task.pk, "node": task.flow_task.name, "owner": user.get_username()})
     return task
 
 
-def task_unassign(task, *, audit):
+def task_unassign(case, task, *, audit):
     if task.status != STATUS.ASSIGNED:
         raise Conflict(_("This task is not assigned."))
     previous = task.owner_id
@@ -76,11 +99,12 @@ def task_unassign(task, *, audit):
     task.status = STATUS.NEW
     task.assigned = None
     task.save(update_fields=["owner", "status", "assigned"])
+    mirror(case, task)
     audit("task.unassigned", payload={"task": task.pk, "node": task.flow_task.name, "previous_owner_id": previous})
     return task
 
 
-def task_reassign(task, user, *, audit):
+def task_reassign(case, task, user, *, audit):
     if task.status not in OPEN:
         raise Conflict(_("This task is closed."))
     if task.owner_id == user.pk:
@@ -90,6 +114,7 @@ def task_reassign(task, user, *, audit):
     task.status = STATUS.ASSIGNED
     task.assigned = timezone.now()
     task.save(update_fields=["owner", "status", "assigned"])
+    mirror(case, task)
     audit(
         "task.reassigned",
         payload={
@@ -102,7 +127,7 @@ def task_reassign(task, user, *, audit):
     return task
 
 
-def task_complete(task, *, user, audit, outcome=""):
+def task_complete(case, task, *, user, audit, outcome=""):
     if task.status not in OPEN:
         raise Conflict(_("This task is closed."))
     if task.owner_id is None and user is not None:
@@ -111,13 +136,15 @@ def task_complete(task, *, user, audit, outcome=""):
     task.status = STATUS.DONE
     task.finished = timezone.now()
     task.save(update_fields=["owner", "assigned", "status", "finished"])
+    mirror(case, None)
     audit("task.completed", payload={"task": task.pk, "node": task.flow_task.name, "outcome": outcome})
     return task
 
 
-def task_cancel(task, *, audit, reason=""):
+def task_cancel(case, task, *, audit, reason=""):
     task.status = STATUS.CANCELED
     task.finished = timezone.now()
     task.save(update_fields=["status", "finished"])
+    mirror(case, None)
     audit("task.cancelled", payload={"task": task.pk, "node": task.flow_task.name, "reason": reason})
     return task

@@ -71,6 +71,34 @@ class Case(FSMModelMixin, models.Model):
     # Head of this case's audit chain, kept on the row that is locked anyway.
     audit_seq = models.PositiveIntegerField(default=0, editable=False)
     audit_hash = models.CharField(max_length=64, default=GENESIS, editable=False)
+    # A copy of the case's open human task (viewflow's task row), written only by
+    # workflows.routing with the task and saved by the step that moved it: the queue's and the
+    # inbox's filtered pages select cases by these columns and their partial indexes.
+    # task_status is '' when the case has no open task.
+    task_status = models.CharField(max_length=50, blank=True, default="", db_default="", editable=False)
+    task_pk = models.BigIntegerField(null=True, blank=True, editable=False)
+    task_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
+    )
+    task_queue = models.CharField(max_length=255, blank=True, default="", db_default="", editable=False)
+    task_unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
+    )
+    task_created = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -82,6 +110,35 @@ class Case(FSMModelMixin, models.Model):
             # The queue's sorts by priority and by due date walk these and stop after a page.
             models.Index(fields=["-priority_rank", "due_date", "id"], name="case_priority_due"),
             models.Index(fields=["due_date", "id"], name="case_due"),
+            # Cases whose task waits in a queue, by queue, for the filtered queue pages.
+            models.Index(
+                fields=["task_unit", "task_queue", "state", "-task_created", "-task_pk"],
+                name="case_queue_state_new",
+                condition=models.Q(task_status="NEW"),
+            ),
+            models.Index(
+                fields=["task_unit", "task_queue", "-task_created", "-task_pk"],
+                name="case_queue_new",
+                condition=models.Q(task_status="NEW"),
+                # A due-date range is checked in the index (an index-only scan on PostgreSQL).
+                include=["due_date", "owning_unit", "id"],
+            ),
+            models.Index(
+                fields=["task_unit", "task_queue", "state", "due_date", "id"],
+                name="case_queue_state_due",
+                condition=models.Q(task_status="NEW"),
+            ),
+            models.Index(
+                fields=["task_unit", "task_queue", "due_date", "id"],
+                name="case_queue_due",
+                condition=models.Q(task_status="NEW"),
+            ),
+            # Cases whose task someone holds, by holder, for the inbox by due date.
+            models.Index(
+                fields=["task_owner", "due_date", "id"],
+                name="case_inbox_due",
+                condition=models.Q(task_status="ASSIGNED"),
+            ),
         ]
 
     def __str__(self):

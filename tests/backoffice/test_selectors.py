@@ -10,7 +10,7 @@ from viewflow.workflow.status import STATUS
 from audit.models import AuditEvent
 from cases import selectors, services
 from cases.errors import InvalidInput
-from cases.models import BenefitType, ClaimState
+from cases.models import BenefitType, Case, ClaimState
 from roles.models import Role, RoleAssignment
 from roles.powers import Power
 from roles.selectors import grants_for, unit_ids_where
@@ -106,7 +106,10 @@ def test_queue_keyset_pages_cover_every_task_once_in_order(org, team, insured):
     claims = file_claims(insured, 7)
     # Three tasks created at the same instant: the id breaks the tie.
     same = Task.objects.filter(process_id__in=[c.process_id for c in claims[:3]])
-    same.update(created=same.order_by("created").first().created)
+    instant = same.order_by("created").first().created
+    same.update(created=instant)
+    # The cases' copy of their task follows, as workflows.routing would have written it.
+    Case.objects.filter(pk__in=[c.pk for c in claims[:3]]).update(task_created=instant)
 
     expected = list(
         Task.objects.filter(process_id__in=[c.process_id for c in claims]).order_by("-created", "-id")
