@@ -1,4 +1,4 @@
-from .context import request_context
+from .context import client_address, request_context
 
 
 class RequestContextMiddleware:
@@ -9,6 +9,6 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         request_id = request.headers.get("X-Request-ID", "")[:64] or None
-        with request_context(request_id=request_id, client_ip=request.META.get("REMOTE_ADDR")):
+        with request_context(request_id=request_id, client_ip=client_address(request) or None):
             response = self.get_response(request)
         return response

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.context import client_address  # noqa: F401  (the address lockout counts on)
+
 from .models import LoginFailure
 
 logger = logging.getLogger("socius.security")
@@ -30,20 +32,6 @@ SESSION_VERIFIED = "socius_second_factor"  # persistent id of the device that pa
 SESSION_STARTED = "socius_signed_in_at"
 SESSION_SEEN = "socius_seen_at"
 SEEN_RESOLUTION = 60  # seconds: the last-seen time is written at most once a minute
-
-
-def client_address(request):
-    """The client's address: REMOTE_ADDR, or with ``SOCIUS_TRUSTED_PROXY_COUNT`` = n proxies in
-    front, the n-th address from the right of X-Forwarded-For (the one the outermost trusted
-    proxy saw). Addresses further left are set by the client and never trusted."""
-    remote = request.META.get("REMOTE_ADDR") or ""
-    proxies = settings.SOCIUS_TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote[:45]
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if len(forwarded) < proxies:
-        return remote[:45]
-    return forwarded[-proxies][:45]
 
 
 def _username_key(username):
