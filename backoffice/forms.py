@@ -95,6 +95,8 @@ class DecideForm(forms.Form):
 
 class ReassignForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Give the task to"), queryset=None, empty_label=_("Choose a person"))
+    # The task shown on the page: a case that moved on to another step since is refused.
+    task = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

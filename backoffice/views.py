@@ -1053,7 +1053,7 @@ def _case_page(request, case, bound=None, status=200):
     page_forms = {}
     if can["reassign"]:
         page_forms["reassign"] = bound.get("reassign") or forms.ReassignForm(
-            prefix="reassign", candidates=selectors.staff_who_may(task_power, task_unit)
+            prefix="reassign", candidates=selectors.staff_who_may(task_power, task_unit), initial={"task": task.pk}
         )
     if can["comment"]:
         page_forms["comment"] = bound.get("comment") or forms.CommentForm(prefix="comment")
@@ -1215,7 +1215,9 @@ def case_reassign(request, reference):
         reference,
         name="reassign",
         form=form,
-        call=lambda pk, data: services.task_reassign(case_id=pk, actor=request.user, to_user=data["user"]),
+        call=lambda pk, data: services.task_reassign(
+            case_id=pk, actor=request.user, to_user=data["user"], task_id=data["task"]
+        ),
         done=_("The task was reassigned."),
     )
 

@@ -180,6 +180,22 @@ def test_supervisor_reassigns_to_a_team_member(client, team, claim):
     assert response.status_code == 422 and selectors.open_task_of(claim).owner_id == team["operator2"].pk
 
 
+def test_a_reassignment_from_a_page_whose_step_has_since_changed_is_refused(client, team, claim):
+    services.task_take(case_id=claim.pk, actor=team["operator"])
+    login(client, team["supervisor"])
+    body = client.get(case_url(claim)).content.decode()
+    shown = int(re.search(r'name="reassign-task" value="(\d+)"', body).group(1))
+    assert shown == selectors.open_task_of(claim).pk
+    # Meanwhile the operator recommends: the review task is done and a decision task opened.
+    services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)
+    response = client.post(
+        case_url(claim, "case_reassign"), {"reassign-user": team["supervisor2"].pk, "reassign-task": shown}
+    )
+    assert response.status_code == 409
+    assert "moved on to another step" in text(response)
+    assert selectors.open_task_of(claim).owner_id is None
+
+
 def test_operator_sees_no_reassign_form(client, team, claim):
     login(client, team["operator"])
     body = client.get(case_url(claim)).content.decode()
