@@ -46,9 +46,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from roles.models import Delegation, Level, OrgUnit, Role, RoleAssignment
+from roles.models import Level, OrgUnit, Role, RoleAssignment
 from roles.powers import Power
-from roles.selectors import grants_for
+from roles.selectors import delegate_ids_of, grants_for
 from workflows import routing
 
 from . import engine
@@ -146,17 +146,7 @@ def supervisors_of(unit, on=None):
             org_unit__path=path,
             valid_from__lte=on,
         )
-        delegate_ids = [
-            delegate_id
-            for delegate_id, powers in Delegation.objects.filter(
-                assignment__in=assignments,
-                assignment__user__is_active=True,
-                revoked_at__isnull=True,
-                valid_from__lte=on,
-                valid_to__gte=on,
-            ).values_list("delegate_id", "powers")
-            if not powers or set(powers) & set(OVERSIGHT_POWERS)
-        ]
+        delegate_ids = delegate_ids_of(assignments, OVERSIGHT_POWERS, on)
         found = list(users.filter(Q(pk__in=assignments.values("user_id")) | Q(pk__in=delegate_ids)).order_by("pk"))
         if found:
             return found

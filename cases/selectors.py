@@ -22,9 +22,9 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from registry.models import BankAccount, ContributionEntry, Employer, EmploymentPeriod, Person
-from roles.models import Delegation, OrgUnit, RoleAssignment
+from roles.models import OrgUnit, RoleAssignment
 from roles.powers import Power, roles_with
-from roles.selectors import grants_for
+from roles.selectors import delegate_ids_of, grants_for
 
 from .errors import InvalidInput
 from .models import PRIORITY_RANK, Case
@@ -646,17 +646,7 @@ def staff_who_may(power, unit, on=None):
         org_unit__path__in=unit.ancestor_paths(),
         valid_from__lte=on,
     )
-    delegate_ids = [
-        delegate_id
-        for delegate_id, powers in Delegation.objects.filter(
-            assignment__in=assignments,
-            assignment__user__is_active=True,
-            revoked_at__isnull=True,
-            valid_from__lte=on,
-            valid_to__gte=on,
-        ).values_list("delegate_id", "powers")
-        if not powers or power in powers
-    ]
+    delegate_ids = delegate_ids_of(assignments, [power], on)
     users = get_user_model().objects.filter(is_active=True)
     return users.filter(Q(pk__in=assignments.values("user_id")) | Q(pk__in=delegate_ids)).order_by(
         "last_name", "first_name", "username"

@@ -19,8 +19,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from roles.models import AuthorityLimit, Delegation, RoleAssignment
+from roles.models import AuthorityLimit, RoleAssignment
 from roles.powers import Power, roles_with
+from roles.selectors import delegate_ids_of
 from workflows.models import QueueSnapshot
 
 from .models import Case
@@ -282,17 +283,7 @@ def staff_for_queues(queues, on=None):
         query, Q(valid_to__isnull=True) | Q(valid_to__gte=on), valid_from__lte=on
     )
     powers = {QUEUE_POWERS[permission] for (permission, _pk), _u in pairs}
-    delegate_ids = [
-        delegate_id
-        for delegate_id, delegated in Delegation.objects.filter(
-            assignment__in=assignments,
-            assignment__user__is_active=True,
-            revoked_at__isnull=True,
-            valid_from__lte=on,
-            valid_to__gte=on,
-        ).values_list("delegate_id", "powers")
-        if not delegated or powers.intersection(delegated)
-    ]
+    delegate_ids = delegate_ids_of(assignments, powers, on)
     return (
         get_user_model()
         .objects.filter(is_active=True)

@@ -183,6 +183,24 @@ def subtree(unit):
     return OrgUnit.objects.filter(path__startswith=unit.path)
 
 
+def delegate_ids_of(assignments, powers, on):
+    """Ids of the active users to whom one of ``assignments`` (a queryset of role assignments) is
+    delegated on ``on`` with at least one of ``powers`` (a delegation listing no powers carries
+    every power of its role). One query."""
+    powers = set(powers)
+    return [
+        delegate_id
+        for delegate_id, delegated in Delegation.objects.filter(
+            assignment__in=assignments,
+            assignment__user__is_active=True,
+            revoked_at__isnull=True,
+            valid_from__lte=on,
+            valid_to__gte=on,
+        ).values_list("delegate_id", "powers")
+        if not delegated or powers.intersection(delegated)
+    ]
+
+
 def period_covered(assignment, start, end):
     """Whether ``assignment`` is valid on every day from ``start`` to ``end``."""
     return assignment.valid_from <= start and (assignment.valid_to is None or end <= assignment.valid_to)
