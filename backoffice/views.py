@@ -46,9 +46,10 @@ from cases.models import (
 )
 from roles.errors import DomainError, NotAuthorized
 from roles.powers import Power
-from roles.selectors import authorize, grants_for
+from roles.selectors import authorize
 
 from . import forms
+from .navigation import staff_grants
 
 User = get_user_model()
 
@@ -217,11 +218,7 @@ def node_titles(case):
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
-def _grants(request):
-    """The user's grants, read once per request."""
-    if not hasattr(request, "_staff_grants"):
-        request._staff_grants = grants_for(request.user)
-    return request._staff_grants
+_grants = staff_grants  # the user's grants, read once per request (shared with the navigation)
 
 
 def _may(request, power, unit):

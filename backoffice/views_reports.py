@@ -14,15 +14,13 @@ from cases import deadlines, reports, workload
 from cases.models import CASE_MODELS
 from roles.errors import DomainError
 from roles.powers import Power
-from roles.selectors import grants_for
+
+from .navigation import staff_grants
 
 PAGE_SIZE = 50
 
 
-def _grants(request):
-    if not hasattr(request, "_staff_grants"):
-        request._staff_grants = grants_for(request.user)
-    return request._staff_grants
+_grants = staff_grants  # the user's grants, read once per request (shared with the navigation)
 
 
 @login_required
