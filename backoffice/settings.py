@@ -141,7 +141,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("fa", _("Persian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["backoffice.formats"]
-TIME_ZONE = "UTC"
+# The installation's zone: "today", due dates and midnight are this zone's (an IANA name).
+TIME_ZONE = os.environ.get("SOCIUS_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

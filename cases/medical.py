@@ -83,7 +83,7 @@ def medical_request(*, person, purpose, related_claim=None, actor=None):
             MedicalCommissionFlow,
             MedicalCommissionFlow.review,
             now=now,
-            due_date=engine.sla_due(case.case_type, now.date()),
+            due_date=engine.sla_due(case.case_type, timezone.localdate(now)),
         )
         step.save("due_date", "process")
         notify_person(

@@ -98,7 +98,7 @@ def payee_request(*, beneficiary, representative, representative_account, relati
             RepresentativePayeeFlow,
             RepresentativePayeeFlow.verify,
             now=now,
-            due_date=engine.sla_due(case.case_type, now.date()),
+            due_date=engine.sla_due(case.case_type, timezone.localdate(now)),
         )
         step.save("due_date", "process")
         _notify(

@@ -46,6 +46,7 @@ from roles.powers import Power, roles_with
 from roles.selectors import deciding_unit
 from roles.services import authority_limit_set, org_unit_create, role_grant, staff_account_create
 from rules.parameters import install_defaults, param
+from rules.penalties import due_date_of
 
 from . import services
 from .models import BenefitClaim, BenefitType, Case, CaseType, ClaimState
@@ -657,14 +658,23 @@ class _People:
         return person
 
 
-def _paid_period(person=None, employer=None):
-    """The latest period with contributions on the account, with what was assessed for it."""
+def _paid_period(person=None, employer=None, *, before=None):
+    """The latest period with contributions on the account (before the month ``before`` when
+    given), with what was assessed for it."""
     from registry import ledger
 
     entries = ContributionEntry.objects.filter(**({"person": person} if person else {"employer": employer}))
+    if before is not None:
+        entries = entries.filter(period__lt=before)
     period = entries.aggregate(m=Max("period"))["m"]
     assessed = ledger.balance(person=person, employer=employer, period_from=period, period_to=period).assessed
     return period, assessed
+
+
+# A waiver's period: old enough that it fell due (on any due day of a month) weeks ago, and
+# was paid late before today, whatever day of the month the demo is built on.
+WAIVER_PERIOD_AGE_MONTHS = 3
+WAIVER_PAID_LATE_DAYS = 45
 
 
 def _refund(state, person, staff):
@@ -706,12 +716,15 @@ def _waiver(state, employer, staff):
 
     from . import waivers
 
-    period, assessed = _paid_period(employer=employer)
-    due = _month_add(period, 1) + dt.timedelta(days=int(param("contribution.due_day", timezone.localdate())) - 1)
+    today = timezone.localdate()
+    period, assessed = _paid_period(
+        employer=employer, before=_month_add(today.replace(day=1), 1 - WAIVER_PERIOD_AGE_MONTHS)
+    )
+    due = due_date_of(period, param("contribution.due_day", period))
     if assessed > 0:
         ledger.post(
             kind=LedgerPosting.Kind.PAYMENT, amount=assessed, employer=employer, period=period,
-            value_date=due + dt.timedelta(days=45),
+            value_date=min(due + dt.timedelta(days=WAIVER_PAID_LATE_DAYS), today - dt.timedelta(days=1)),
         )
     case = waivers.waiver_file(
         employer=employer, period_from=period, period_to=period, grounds="The payroll office was closed by a flood."
@@ -893,6 +906,23 @@ class DemoResult:
     claims_by_state: dict = field(default_factory=dict)
     other_filed: dict = field(default_factory=dict)
     cases_by_type_state: dict = field(default_factory=dict)
+    added: dict = field(default_factory=dict)  # what this run created: {what: how many}
+
+
+def demo_counts():
+    """How many of each kind of thing the demo builds are in the database (a handful of queries)."""
+    counts = {
+        "org units": OrgUnit.objects.count(),
+        "staff accounts": User.objects.count(),
+        "role assignments": RoleAssignment.objects.count(),
+        "insured people": Person.objects.count(),
+        "employers": Employer.objects.count(),
+        "contribution entries": ContributionEntry.objects.count(),
+    }
+    by_type = dict(Case.objects.values_list("case_type").annotate(n=Count("id")).values_list("case_type", "n"))
+    for case_type in CaseType.values:
+        counts[f"{case_type} cases"] = by_type.get(case_type, 0)
+    return counts
 
 
 def seed_demo():
@@ -902,6 +932,7 @@ def seed_demo():
     faker = Faker("en_US")
     faker.seed_instance(DEMO_SEED)
     rng = random.Random(DEMO_SEED)
+    before = demo_counts()
     org = ensure_installation()
     staff_faker = Faker("en_US")
     staff_faker.seed_instance(DEMO_SEED + 1)
@@ -913,7 +944,9 @@ def seed_demo():
     states = {}
     for state in BenefitClaim.objects.values_list("state", flat=True):
         states[state] = states.get(state, 0) + 1
+    after = demo_counts()
     return DemoResult(
+        added={what: after[what] - before[what] for what in after if after[what] != before[what]},
         logins=logins,
         persons=len(people),
         employers=len(employers),
@@ -1365,7 +1398,7 @@ class _Synthetic:
         self.task_ids = task_ids
         self.chain = _Chain(case_id, branch.pk, events)
         self.amount, self.instalments = SCALE_BENEFITS[benefit][0], SCALE_BENEFITS[benefit][1]
-        self.event_date = (t0 - dt.timedelta(days=ctx.rng.randint(1, 60))).date()
+        self.event_date = timezone.localdate(t0 - dt.timedelta(days=ctx.rng.randint(1, 60)))
         self.state = ClaimState.DRAFT
         self.process_status, self.process_finished = "NEW", None
         self.tasks = []  # [id, node ref, permission, unit, created, status, owner id, assigned, finished]
@@ -1420,7 +1453,7 @@ class _Synthetic:
     def request_info(self, operator):
         self.at = _later(self.ctx.rng, self.at, self.ctx.now, 48)
         self._move("request_info", ClaimState.AWAITING_INFO, actor=operator, payload={"question": QUESTION})
-        self.fields.update(info_request=QUESTION, info_due_date=self.at.date() + dt.timedelta(days=self.ctx.info_days))
+        self.fields.update(info_request=QUESTION, info_due_date=timezone.localdate(self.at) + dt.timedelta(days=self.ctx.info_days))
 
     def recommend(self, operator, *, approve):
         """claim_recommend: the review task completes; the decision task goes to the unit whose
@@ -1472,7 +1505,7 @@ class _Synthetic:
         task_id, _node, permission, unit, created, status, owner, _assigned, _finished = self.tasks[-1]
         case = (
             self.case_id, synthetic_reference(self.case_id, self.t0.year), CaseType.BENEFIT_CLAIM, self.state,
-            self.t0.date() + dt.timedelta(days=ctx.sla_days), self.t0, self.at, self.chain.head.seq,
+            timezone.localdate(self.t0) + dt.timedelta(days=ctx.sla_days), self.t0, self.at, self.chain.head.seq,
             self.chain.head.hash, None, self.branch.pk, person_id, self.process_id,
             *_task_mirror(task_id, status, owner, permission, unit.pk, created),
         )
@@ -1728,7 +1761,7 @@ class _OtherFlow:
 
 def _other_detail(flow, case_id, person_id, t0, rep):
     text = OTHER_TEXT[flow.case_type]
-    period = _month_add(t0.date().replace(day=1), -3)
+    period = _month_add(timezone.localdate(t0).replace(day=1), -3)
     if flow.case_type == CaseType.CONTRIBUTION_REFUND:
         return (case_id, "", "", "", period, period, text, Decimal("300.00"), "", "")
     if flow.case_type == CaseType.ARREARS_WAIVER:
@@ -1770,10 +1803,10 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
             persons.append(rep_row)
             rep = (rep_row[0], account_ids[n])
             accounts.append(
-                (account_ids[n], rep_row[0], f"XX{rep_row[0]:020d}", f"{rep_row[2]} {rep_row[3]}", True, t0.date())
+                (account_ids[n], rep_row[0], f"XX{rep_row[0]:020d}", f"{rep_row[2]} {rep_row[3]}", True, timezone.localdate(t0))
             )
         chain = _Chain(case_id, branch.pk, events)
-        due = t0.date() + dt.timedelta(days=flow.sla_days)
+        due = timezone.localdate(t0) + dt.timedelta(days=flow.sla_days)
         chain.add(f"{flow.case_type}.created", at, to_state="draft", payload={"channel": "portal"})
         chain.add(f"{flow.case_type}.submit", at, from_state="draft", to_state=flow.first_state, payload={"due_date": due})
         task_payload = {"task": task_id, "node": flow.node}

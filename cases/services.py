@@ -78,7 +78,7 @@ def _submit(step, now):
     claim.process = routing.process_start(BenefitClaimFlow, at=now)
     assessment = eligibility.assess(claim)
     claim.assessment = eligibility.as_json(assessment)
-    step.transition("submit", at=now, due_date=engine.sla_due(claim.case_type, now.date()), payload=claim.assessment)
+    step.transition("submit", at=now, due_date=engine.sla_due(claim.case_type, timezone.localdate(now)), payload=claim.assessment)
     routing.task_create(claim, BenefitClaimFlow.review, unit=claim.owning_unit, audit=step.audit, at=now)
 
 
@@ -224,7 +224,7 @@ def _start_payment(step, now):
         person=claim.person,
         amount=claim.approved_amount,
         instalments=claim.recommended_instalments,
-        first_due=now.date(),
+        first_due=timezone.localdate(now),
         at=now,
     )
     step.transition(

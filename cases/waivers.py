@@ -196,7 +196,7 @@ def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, 
             ArrearsWaiverFlow,
             ArrearsWaiverFlow.review,
             now=now,
-            due_date=engine.sla_due(case.case_type, now.date()),
+            due_date=engine.sla_due(case.case_type, timezone.localdate(now)),
             payload={"grounds": grounds},
         )
         step.save("process", "due_date")

@@ -1,8 +1,11 @@
 import datetime as dt
+import os
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 
@@ -46,6 +49,30 @@ BRANCH_LIMIT = Decimal("5000.00")
 REGION_LIMIT = Decimal("50000.00")
 
 
+# Every test runs at one fixed moment of the installation's zone, with the clock ticking from
+# there, so that no test passes on one day and fails on another. ``SOCIUS_TEST_NOW`` (ISO date
+# and time, local to ``SOCIUS_TIME_ZONE``) runs the whole suite at another moment. The tests
+# with a real Celery worker (marked ``broker``) keep the real clock: the worker is another
+# process, and both must agree on the time; they take their dates as arguments.
+TEST_NOW = os.environ.get("SOCIUS_TEST_NOW", "2026-11-18T10:00:00")
+
+
+def fixed_moment():
+    from django.conf import settings
+
+    moment = dt.datetime.fromisoformat(TEST_NOW)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(request):
+    if request.node.get_closest_marker("broker"):
+        yield None
+        return
+    with time_machine.travel(fixed_moment(), tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language: a request leaves its language active in the thread."""
@@ -59,8 +86,6 @@ def default_language():
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
-    import os
-
     has_broker = bool(os.environ.get("CELERY_BROKER_URL"))
     for item in items:
         if "postgres" in item.keywords and not on_postgres:

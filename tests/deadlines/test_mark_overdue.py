@@ -4,6 +4,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -59,7 +60,7 @@ def test_a_case_is_late_the_day_after_its_due_date(team, insured):
     assert run.marked == 1 and run.escalated == 0
     case = Case.objects.get(pk=claim.pk)
     assert case.overdue_since == deadlines.became_overdue_at(claim.due_date)
-    assert case.overdue_since.date() == claim.due_date + dt.timedelta(days=1)
+    assert timezone.localtime(case.overdue_since).date() == claim.due_date + dt.timedelta(days=1)
 
 
 def test_overdue_review_task_alerts_the_branch_supervisors_without_escalating(team, insured):

@@ -26,6 +26,10 @@ class Command(BaseCommand):
         notified = Notification.objects.count() - notifications_before
         out = self.stdout
         out.write(f"Demo office ready in {time.monotonic() - started:.1f} s.")
+        if result.added:
+            out.write("  Added in this run: " + ", ".join(f"{n} {what}" for what, n in result.added.items()) + ".")
+        else:
+            out.write("  Nothing added: the demo office was complete. Only the staff passwords are new.")
         out.write(f"  {result.persons} insured people, {result.employers} employers")
         out.write(f"  {result.claims_filed} benefit claims filed in this run; claims by state now:")
         for state, count in sorted(result.claims_by_state.items()):
