@@ -22,6 +22,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=backoffice.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	scripts/ensure-chromium
 	scripts/ensure-gettext

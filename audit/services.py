@@ -209,6 +209,9 @@ def create_checkpoint(*, now=None, settle=None, wait=None):
         heads = _heads(in_range)
         while batch := list(itertools.islice(heads, _BATCH)):
             AuditCheckpointHead.objects.bulk_create(
-                [AuditCheckpointHead(checkpoint=cp, subject_type=t, subject_id=i, seq=q, hash=h) for t, i, q, h in batch]
+                [
+                    AuditCheckpointHead(checkpoint=cp, subject_type=t, subject_id=i, seq=q, hash=h)
+                    for t, i, q, h in batch
+                ]
             )
         return cp

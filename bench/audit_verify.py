@@ -1,6 +1,6 @@
 """Speed of the audit verification (audit.verify.verify_all, what `manage.py audit_verify` runs).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/socius_bench .venv/bin/python bench/audit_verify.py
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/socius_bench .venv/bin/python bench/audit_verify.py
 """
 
 import time

@@ -57,7 +57,9 @@ def main():
         user = User.objects.get(username=username)
         print(f"{username}: {label}")
         median, worst, page = timed(lambda u=user: selectors.unit_queue(u), repeat)
-        line(f"unit_queue page 1 ({len(page.rows)} rows)", median, worst, queries(lambda u=user: selectors.unit_queue(u)))
+        line(
+            f"unit_queue page 1 ({len(page.rows)} rows)", median, worst, queries(lambda u=user: selectors.unit_queue(u))
+        )
         if page.next_cursor:
             cursor = page.next_cursor
             median, worst, _page = timed(lambda u=user, c=cursor: selectors.unit_queue(u, after=c), repeat)
@@ -86,7 +88,9 @@ def main():
 
     def two_steps():
         ids = list(plain.order_by("-created", "-id").values_list("pk", flat=True)[:51])
-        return list(Task.objects.filter(pk__in=ids).select_related(*selectors.TASK_ROW_RELATED).order_by("-created", "-id"))
+        return list(
+            Task.objects.filter(pk__in=ids).select_related(*selectors.TASK_ROW_RELATED).order_by("-created", "-id")
+        )
 
     median, worst, _rows = timed(two_steps, repeat)
     line("same page in two steps", median, worst, queries(two_steps))

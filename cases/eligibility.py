@@ -68,7 +68,9 @@ def assess(claim):
         return benefits.funeral_grant(deceased_record=contribution_record(deceased, None, on), p=p)
     if kind == BenefitType.SICKNESS:
         start, end = benefits.window(on, months=12)
-        return benefits.sickness_benefit(record=contribution_record(person, start, end), sick_days=claim.sick_days or 0, p=p)
+        return benefits.sickness_benefit(
+            record=contribution_record(person, start, end), sick_days=claim.sick_days or 0, p=p
+        )
     if kind == BenefitType.MATERNITY:
         start, end = benefits.window(on, months=12)
         return benefits.maternity_benefit(record=contribution_record(person, start, end), p=p)
@@ -77,7 +79,9 @@ def assess(claim):
         return benefits.unemployment_benefit(record=contribution_record(person, start, end), p=p)
     if kind == BenefitType.DISABILITY:
         return benefits.disability_pension(
-            record=contribution_record(person, None, on), degree_percent=disability_degree_for_claim(person, on, max(on, timezone.localdate())), p=p
+            record=contribution_record(person, None, on),
+            degree_percent=disability_degree_for_claim(person, on, max(on, timezone.localdate())),
+            p=p,
         )
     if kind == BenefitType.OLD_AGE:
         return benefits.old_age_pension(

@@ -391,6 +391,7 @@ def grievance_escalate(*, case_id, actor=None, reason, on=None):
             "escalated",
             step,
             _("Your grievance %(ref)s is escalated"),
-            _("It is now handled by %(unit)s, who will answer by %(due)s.") % {"unit": parent.name, "due": grievance.due_date},
+            _("It is now handled by %(unit)s, who will answer by %(due)s.")
+            % {"unit": parent.name, "due": grievance.due_date},
         )
         return grievance

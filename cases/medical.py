@@ -227,9 +227,7 @@ def medical_schedule_appeal(*, case_id, actor, scheduled_for, location, members)
             case, round=APPEAL_ROUND, scheduled_for=scheduled_for, location=location, members=users, at=now
         )
         step.transition("schedule_appeal", payload=_session_payload(session, users))
-        routing.task_create(
-            case, MedicalCommissionFlow.decide_appeal, unit=case.owning_unit, audit=step.audit, at=now
-        )
+        routing.task_create(case, MedicalCommissionFlow.decide_appeal, unit=case.owning_unit, audit=step.audit, at=now)
         step.save()
         _notify_session(case, step, session, "appeal_scheduled")
         return session
@@ -304,7 +302,9 @@ def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, rou
         review_date=review_date,
         source_reference=case.reference,
     )
-    step.audit("medical_commission.assessment_recorded", payload={"assessment": assessment.pk, "degree_percent": degree})
+    step.audit(
+        "medical_commission.assessment_recorded", payload={"assessment": assessment.pk, "degree_percent": degree}
+    )
     _resume_related_claim(case, step)
     return case, step, now
 
@@ -502,4 +502,3 @@ def medical_withdraw(*, case_id, actor=None, reason=""):
             body=reason or _("The request was withdrawn."),
         )
         return case
-

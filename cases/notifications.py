@@ -277,9 +277,7 @@ def stale_pending(*, now=None, limit=1000):
     publication was lost (the process died between commit and publish, or the broker refused)."""
     now = now or timezone.now()
     return list(
-        Notification.objects.filter(
-            status=Status.PENDING, channel__in=SENT_BY_TASK, created_at__lt=now - STALE_AFTER
-        )
+        Notification.objects.filter(status=Status.PENDING, channel__in=SENT_BY_TASK, created_at__lt=now - STALE_AFTER)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

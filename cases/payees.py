@@ -294,9 +294,7 @@ def payee_activate(*, case_id, actor=None, on=None):
         case = _lock(case_id)
         authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
         if case.state == P.APPROVED and case.active_from > on:
-            raise CaseTransitionError(
-                _("The designation starts on %(date)s.") % {"date": case.active_from.isoformat()}
-            )
+            raise CaseTransitionError(_("The designation starts on %(date)s.") % {"date": case.active_from.isoformat()})
         step = engine.step_for(case, actor, authority)
         if case.state == P.APPROVED:
             _check_single_designation(case, on)

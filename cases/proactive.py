@@ -319,7 +319,12 @@ class _Run:
                 continue
             try:
                 claim, outcome, reason = grant_marriage(
-                    record=record, date=date, person=person, assessment=assessment, today=self.today, due_date=self.due_date
+                    record=record,
+                    date=date,
+                    person=person,
+                    assessment=assessment,
+                    today=self.today,
+                    due_date=self.due_date,
                 )
             except IntegrityError:
                 if not _recorded(record):
@@ -497,7 +502,12 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
         decide = routing.task_create(claim, BenefitClaimFlow.decide, unit=unit, audit=step.audit, at=now)
         routing.task_complete(step.case, decide, user=None, audit=step.audit, outcome="approved")
         step.transition(
-            "approve", by=None, on_behalf_of=None, at=now, note=note, payload={"amount": assessment.amount, "total": total, "note": note}
+            "approve",
+            by=None,
+            on_behalf_of=None,
+            at=now,
+            note=note,
+            payload={"amount": assessment.amount, "total": total, "note": note},
         )
 
         schedule = payment_schedule_create(
@@ -532,18 +542,24 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
             outcome = Outcome.PAID
             reason = _("Paid %(amount)s; claim %(ref)s closed.") % amount
             subject = _("A marriage grant has been paid to you")
-            body = _(
-                "Congratulations on your marriage. A marriage grant of %(amount)s has been paid to your "
-                "bank account (claim %(ref)s). You did not need to apply."
-            ) % amount
+            body = (
+                _(
+                    "Congratulations on your marriage. A marriage grant of %(amount)s has been paid to your "
+                    "bank account (claim %(ref)s). You did not need to apply."
+                )
+                % amount
+            )
         else:
             outcome = Outcome.AWAITING_ACCOUNT
             reason = _("Approved %(amount)s; claim %(ref)s waits for a verified bank account.") % amount
             subject = _("A marriage grant is waiting for you")
-            body = _(
-                "Congratulations on your marriage. A marriage grant of %(amount)s is awarded to you "
-                "(claim %(ref)s). Register a bank account in the portal or at a branch to receive it."
-            ) % amount
+            body = (
+                _(
+                    "Congratulations on your marriage. A marriage grant of %(amount)s is awarded to you "
+                    "(claim %(ref)s). Register a bank account in the portal or at a branch to receive it."
+                )
+                % amount
+            )
         CivilRegistryRecord.objects.create(
             kind=CivilRegistryRecord.Kind.MARRIAGE,
             registration_number=record.registration_number,

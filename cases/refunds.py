@@ -359,7 +359,9 @@ def refund_decide(*, case_id, actor, approve, note=""):
             account = _payment_account(case, today)
             parts = refund_allocation(case, case.recommended_amount)
         step = engine.step_for(case, actor, authority, case.deciding_unit)
-        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
+        routing.task_complete(
+            step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected"
+        )
         decision = engine.decision_fields(actor=actor, authority=authority, at=now, note=note)
         if approve:
             step.transition(

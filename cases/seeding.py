@@ -290,7 +290,9 @@ def ensure_people(org, faker, rng):
             employer = Employer.objects.create(registration_number=f"EMP-{n + 1:05d}", name=company, branch=branch)
         employers.append(employer)
 
-    existing = {p.ssn: p for p in Person.objects.filter(ssn__in=[make_ssn(DEMO_SSN_FIRST + i) for i in range(DEMO_PERSONS)])}
+    existing = {
+        p.ssn: p for p in Person.objects.filter(ssn__in=[make_ssn(DEMO_SSN_FIRST + i) for i in range(DEMO_PERSONS)])
+    }
     people, careers, new = [], {}, []
     for i in range(DEMO_PERSONS):
         # Every draw happens whether or not the person exists, so a re-run sees the same values.
@@ -314,7 +316,9 @@ def ensure_people(org, faker, rng):
             career = Career(_month_add(end, -12 * rng.randint(15, 25) + 1), end, Decimal(rng.randrange(1600, 4000, 50)))
         elif kind == Profile.LOW:
             birth = dt.date(rng.randint(1995, 2004), rng.randint(1, 12), rng.randint(1, 28))
-            career = Career(_month_add(last_month, -rng.randint(3, 7)), last_month, Decimal(rng.randrange(1300, 1800, 50)))
+            career = Career(
+                _month_add(last_month, -rng.randint(3, 7)), last_month, Decimal(rng.randrange(1300, 1800, 50))
+            )
         else:
             birth = dt.date(rng.randint(1972, 1998), rng.randint(1, 12), rng.randint(1, 28))
             end = _month_add(last_month, -1) if kind == Profile.UNEMPLOYED else last_month
@@ -425,7 +429,18 @@ def _career_rows(person, career, employers, rng, *, open_ended):
     return entries, periods
 
 
-JOB_TITLES = ["clerk", "technician", "driver", "nurse", "accountant", "mechanic", "teacher", "cook", "welder", "sales assistant"]
+JOB_TITLES = [
+    "clerk",
+    "technician",
+    "driver",
+    "nurse",
+    "accountant",
+    "mechanic",
+    "teacher",
+    "cook",
+    "welder",
+    "sales assistant",
+]
 
 
 def _job_title(rng):
@@ -582,12 +597,19 @@ def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
             services.claim_receive_info(case_id=cid, answer="The requested document is attached.")
         return claim
     if outcome in ("rejected", "appealed"):
-        services.claim_recommend(case_id=cid, actor=op, approve=False, note="The qualifying contribution period is not met.")
+        services.claim_recommend(
+            case_id=cid, actor=op, approve=False, note="The qualifying contribution period is not met."
+        )
         services.claim_decide(
-            case_id=cid, actor=staff.supervisor, approve=False, note="Not enough contribution days in the qualifying window."
+            case_id=cid,
+            actor=staff.supervisor,
+            approve=False,
+            note="Not enough contribution days in the qualifying window.",
         )
         if outcome == "appealed":
-            services.claim_appeal(case_id=cid, grounds="Contributions from a previous employer are missing from the record.")
+            services.claim_appeal(
+                case_id=cid, grounds="Contributions from a previous employer are missing from the record."
+            )
         return claim
     services.claim_recommend(case_id=cid, actor=op, approve=True)
     claim.refresh_from_db()
@@ -634,13 +656,37 @@ def ensure_claims(org, people, logins, rng):
 REFUND_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "rejected", "paid", "withdrawn"]
 WAIVER_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "rejected", "applied", "withdrawn"]
 GRIEVANCE_STATES = [
-    "submitted", "triaged", "investigating", "awaiting_info", "resolved", "closed", "withdrawn", "escalated",
+    "submitted",
+    "triaged",
+    "investigating",
+    "awaiting_info",
+    "resolved",
+    "closed",
+    "withdrawn",
+    "escalated",
 ]
 MEDICAL_STATES = [
-    "requested", "documents_review", "awaiting_info", "scheduled", "decided", "appealed", "appeal_scheduled", "final",
+    "requested",
+    "documents_review",
+    "awaiting_info",
+    "scheduled",
+    "decided",
+    "appealed",
+    "appeal_scheduled",
+    "final",
     "withdrawn",
 ]
-PAYEE_STATES = ["submitted", "verifying", "verified", "approved", "rejected", "active", "suspended", "revoked", "withdrawn"]
+PAYEE_STATES = [
+    "submitted",
+    "verifying",
+    "verified",
+    "approved",
+    "rejected",
+    "active",
+    "suspended",
+    "revoked",
+    "withdrawn",
+]
 SESSION_PLACE = "Regional medical centre, room 2"
 
 
@@ -687,7 +733,10 @@ def _refund(state, person, staff):
     # Paid twice for the month: what is refundable is the second payment.
     for days in (20, 35):
         ledger.post(
-            kind=LedgerPosting.Kind.PAYMENT, amount=assessed, person=person, period=period,
+            kind=LedgerPosting.Kind.PAYMENT,
+            amount=assessed,
+            person=person,
+            period=period,
             value_date=_month_add(period, 1) + dt.timedelta(days=days - 20),
         )
     case = refunds.refund_file(
@@ -700,14 +749,18 @@ def _refund(state, person, staff):
         return case
     services.task_take(case_id=cid, actor=op)
     if state == "awaiting_info":
-        return refunds.refund_request_info(case_id=cid, actor=op, question="Please send the bank statement of both payments.")
+        return refunds.refund_request_info(
+            case_id=cid, actor=op, question="Please send the bank statement of both payments."
+        )
     if state == "in_review":
         return case
     approve = state != "rejected"
     refunds.refund_recommend(case_id=cid, actor=op, approve=approve, note="" if approve else "No double payment found.")
     if state == "recommended":
         return case
-    return refunds.refund_decide(case_id=cid, actor=staff.supervisor, approve=approve, note="Checked against the ledger.")
+    return refunds.refund_decide(
+        case_id=cid, actor=staff.supervisor, approve=approve, note="Checked against the ledger."
+    )
 
 
 def _waiver(state, employer, staff):
@@ -723,7 +776,10 @@ def _waiver(state, employer, staff):
     due = due_date_of(period, param("contribution.due_day", period))
     if assessed > 0:
         ledger.post(
-            kind=LedgerPosting.Kind.PAYMENT, amount=assessed, employer=employer, period=period,
+            kind=LedgerPosting.Kind.PAYMENT,
+            amount=assessed,
+            employer=employer,
+            period=period,
             value_date=min(due + dt.timedelta(days=WAIVER_PAID_LATE_DAYS), today - dt.timedelta(days=1)),
         )
     case = waivers.waiver_file(
@@ -736,7 +792,9 @@ def _waiver(state, employer, staff):
         return case
     services.task_take(case_id=cid, actor=op)
     if state == "awaiting_info":
-        return waivers.waiver_request_info(case_id=cid, actor=op, question="Please send a certificate of the flood damage.")
+        return waivers.waiver_request_info(
+            case_id=cid, actor=op, question="Please send a certificate of the flood damage."
+        )
     if state == "in_review":
         return case
     approve = state != "rejected"
@@ -750,7 +808,9 @@ def _grievance(state, person, staff):
     from . import grievances
 
     case = grievances.grievance_file(
-        person=person, title="Slow answer to my letter", description="I wrote to the branch and had no answer for weeks."
+        person=person,
+        title="Slow answer to my letter",
+        description="I wrote to the branch and had no answer for weeks.",
     )
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
@@ -791,12 +851,18 @@ def _medical(state, person, staff, doctors, appeal_doctors):
         return medical.medical_request_info(case_id=cid, actor=op, question="Please send the specialist's report.")
     if state == "documents_review":
         return case
-    medical.medical_schedule(case_id=cid, actor=op, scheduled_for=timezone.now(), location=SESSION_PLACE, members=doctors)
+    medical.medical_schedule(
+        case_id=cid, actor=op, scheduled_for=timezone.now(), location=SESSION_PLACE, members=doctors
+    )
     if state == "scheduled":
         return case
     medical.medical_decide(
-        case_id=cid, actor=doctors[0], degree_percent=60, permanent=False,
-        review_date=timezone.localdate() + dt.timedelta(days=365), note="Partial loss of working capacity.",
+        case_id=cid,
+        actor=doctors[0],
+        degree_percent=60,
+        permanent=False,
+        review_date=timezone.localdate() + dt.timedelta(days=365),
+        note="Partial loss of working capacity.",
     )
     if state == "decided":
         return case
@@ -817,8 +883,11 @@ def _payee(state, beneficiary, representative, staff):
 
     account = BankAccount.objects.filter(person=representative, verified=True).first()
     case = payees.payee_request(
-        beneficiary=beneficiary, representative=representative, representative_account=account,
-        relationship="daughter", grounds="The beneficiary can no longer manage money alone.",
+        beneficiary=beneficiary,
+        representative=representative,
+        representative_account=account,
+        relationship="daughter",
+        grounds="The beneficiary can no longer manage money alone.",
     )
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
@@ -885,12 +954,14 @@ def ensure_other_cases(org, people, employers, logins):
         run(CaseType.GRIEVANCE, GRIEVANCE_STATES, lambda st, b, sf: _grievance(st, pools[b.pk].take(), sf))
     if todo(MedicalCommission, person__in=demo_people):
         run(
-            CaseType.MEDICAL_COMMISSION, MEDICAL_STATES,
+            CaseType.MEDICAL_COMMISSION,
+            MEDICAL_STATES,
             lambda st, b, sf: _medical(st, pools[b.pk].take(), sf, doctors[b.parent_id], doctors[org.central.pk]),
         )
     if todo(RepresentativePayee, person__in=demo_people):
         run(
-            CaseType.REPRESENTATIVE_PAYEE, PAYEE_STATES,
+            CaseType.REPRESENTATIVE_PAYEE,
+            PAYEE_STATES,
             lambda st, b, sf: _payee(st, pools[b.pk].take(), pools[b.pk].take(), sf),
         )
     return filed
@@ -976,11 +1047,29 @@ SCALE_MIX = [
 ]
 # benefit: (amount per instalment, instalments, reason, details, weight)
 SCALE_BENEFITS = {
-    BenefitType.SICKNESS: (Decimal("840.00"), 1, "14 sick days at 0.70 of the average daily wage.", {"sick_days": "14"}, 30),
-    BenefitType.MARRIAGE: (Decimal("1200.00"), 1, "1080 contribution days in the window (720 required).", {"days": "1080"}, 20),
+    BenefitType.SICKNESS: (
+        Decimal("840.00"),
+        1,
+        "14 sick days at 0.70 of the average daily wage.",
+        {"sick_days": "14"},
+        30,
+    ),
+    BenefitType.MARRIAGE: (
+        Decimal("1200.00"),
+        1,
+        "1080 contribution days in the window (720 required).",
+        {"days": "1080"},
+        20,
+    ),
     BenefitType.MATERNITY: (Decimal("9600.00"), 1, "120 days of maternity benefit.", {"days": "120"}, 10),
     BenefitType.UNEMPLOYMENT: (Decimal("1320.00"), 6, "6 monthly payments.", {"average_monthly_wage": "2400.00"}, 15),
-    BenefitType.OLD_AGE: (Decimal("1080.00"), 12, "30.00 insured years at an accrual of 0.015.", {"insured_years": "30.00"}, 15),
+    BenefitType.OLD_AGE: (
+        Decimal("1080.00"),
+        12,
+        "30.00 insured years at an accrual of 0.015.",
+        {"insured_years": "30.00"},
+        15,
+    ),
     BenefitType.DISABILITY: (Decimal("720.00"), 12, "Disability of 60 %.", {"degree_percent": "60"}, 10),
 }
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -1028,17 +1117,41 @@ class Table:
 PERSON_TABLE = Table(
     Person,
     (
-        ("id", INT), ("ssn", STR), ("first_name", STR), ("last_name", STR), ("birth_date", DATE), ("sex", STR),
-        ("death_date", DATE), ("email", STR), ("phone", STR), ("created_at", DT), ("branch_id", INT),
+        ("id", INT),
+        ("ssn", STR),
+        ("first_name", STR),
+        ("last_name", STR),
+        ("birth_date", DATE),
+        ("sex", STR),
+        ("death_date", DATE),
+        ("email", STR),
+        ("phone", STR),
+        ("created_at", DT),
+        ("branch_id", INT),
     ),
 )
 CASE_TABLE = Table(
     Case,
     (
-        ("id", INT), ("reference", STR), ("case_type", STR), ("state", STR), ("due_date", DATE), ("created_at", DT),
-        ("updated_at", DT), ("audit_seq", INT), ("audit_hash", STR), ("employer_id", INT), ("owning_unit_id", INT),
-        ("person_id", INT), ("process_id", INT), ("task_status", STR), ("task_pk", INT), ("task_owner_id", INT),
-        ("task_queue", STR), ("task_unit_id", INT), ("task_created", DT),
+        ("id", INT),
+        ("reference", STR),
+        ("case_type", STR),
+        ("state", STR),
+        ("due_date", DATE),
+        ("created_at", DT),
+        ("updated_at", DT),
+        ("audit_seq", INT),
+        ("audit_hash", STR),
+        ("employer_id", INT),
+        ("owning_unit_id", INT),
+        ("person_id", INT),
+        ("process_id", INT),
+        ("task_status", STR),
+        ("task_pk", INT),
+        ("task_owner_id", INT),
+        ("task_queue", STR),
+        ("task_unit_id", INT),
+        ("task_created", DT),
     ),
 )
 
@@ -1053,12 +1166,29 @@ def _task_mirror(task_id, status, owner_id, permission, unit_id, created):
 CLAIM_TABLE = Table(
     BenefitClaim,
     (
-        ("case_ptr_id", INT), ("benefit_type", STR), ("channel", STR), ("event_date", DATE), ("sick_days", INT),
-        ("submitted_at", DT), ("assessment", JSON), ("info_request", STR), ("info_due_date", DATE),
-        ("recommended_amount", DEC), ("recommended_instalments", INT), ("recommendation", STR),
-        ("recommendation_note", STR), ("decided_at", DT), ("decision_note", STR), ("approved_amount", DEC),
-        ("deceased_id", INT), ("decided_by_id", INT), ("decided_on_behalf_of_id", INT), ("deciding_unit_id", INT),
-        ("previous_decider_id", INT), ("recommended_by_id", INT), ("recommended_on_behalf_of_id", INT),
+        ("case_ptr_id", INT),
+        ("benefit_type", STR),
+        ("channel", STR),
+        ("event_date", DATE),
+        ("sick_days", INT),
+        ("submitted_at", DT),
+        ("assessment", JSON),
+        ("info_request", STR),
+        ("info_due_date", DATE),
+        ("recommended_amount", DEC),
+        ("recommended_instalments", INT),
+        ("recommendation", STR),
+        ("recommendation_note", STR),
+        ("decided_at", DT),
+        ("decision_note", STR),
+        ("approved_amount", DEC),
+        ("deceased_id", INT),
+        ("decided_by_id", INT),
+        ("decided_on_behalf_of_id", INT),
+        ("deciding_unit_id", INT),
+        ("previous_decider_id", INT),
+        ("recommended_by_id", INT),
+        ("recommended_on_behalf_of_id", INT),
     ),
 )
 
@@ -1072,9 +1202,19 @@ def _viewflow_tables():
     task = Table(
         Task,
         (
-            ("id", INT), ("process_id", INT), ("flow_task", STR), ("flow_task_type", STR), ("status", STR),
-            ("created", DT), ("assigned", DT), ("finished", DT), ("token", STR), ("owner_id", INT),
-            ("owner_permission", STR), ("owner_permission_content_type_id", INT), ("owner_permission_obj_pk", STR),
+            ("id", INT),
+            ("process_id", INT),
+            ("flow_task", STR),
+            ("flow_task_type", STR),
+            ("status", STR),
+            ("created", DT),
+            ("assigned", DT),
+            ("finished", DT),
+            ("token", STR),
+            ("owner_id", INT),
+            ("owner_permission", STR),
+            ("owner_permission_content_type_id", INT),
+            ("owner_permission_obj_pk", STR),
             ("data", JSON),
         ),
     )
@@ -1087,10 +1227,22 @@ def _event_table():
     return Table(
         AuditEvent,
         (
-            ("occurred_at", DT), ("actor_id", INT), ("actor_label", STR), ("on_behalf_of_id", INT),
-            ("org_unit_id", INT), ("subject_type", STR), ("subject_id", STR), ("seq", INT), ("action", STR),
-            ("from_state", STR), ("to_state", STR), ("payload", JSON), ("request_id", STR), ("client_ip", STR),
-            ("prev_hash", STR), ("hash", STR),
+            ("occurred_at", DT),
+            ("actor_id", INT),
+            ("actor_label", STR),
+            ("on_behalf_of_id", INT),
+            ("org_unit_id", INT),
+            ("subject_type", STR),
+            ("subject_id", STR),
+            ("seq", INT),
+            ("action", STR),
+            ("from_state", STR),
+            ("to_state", STR),
+            ("payload", JSON),
+            ("request_id", STR),
+            ("client_ip", STR),
+            ("prev_hash", STR),
+            ("hash", STR),
         ),
     )
 
@@ -1344,9 +1496,22 @@ class _Chain:
         self.head = ChainHead(event.seq, event.hash)
         self.rows.append(
             (
-                event.occurred_at, event.actor_id, event.actor_label, event.on_behalf_of_id, event.org_unit_id,
-                event.subject_type, event.subject_id, event.seq, event.action, event.from_state, event.to_state,
-                _dump_json(event.payload), event.request_id, event.client_ip, event.prev_hash, event.hash,
+                event.occurred_at,
+                event.actor_id,
+                event.actor_label,
+                event.on_behalf_of_id,
+                event.org_unit_id,
+                event.subject_type,
+                event.subject_id,
+                event.seq,
+                event.action,
+                event.from_state,
+                event.to_state,
+                _dump_json(event.payload),
+                event.request_id,
+                event.client_ip,
+                event.prev_hash,
+                event.hash,
             )
         )
 
@@ -1403,25 +1568,41 @@ class _Synthetic:
         self.process_status, self.process_finished = "NEW", None
         self.tasks = []  # [id, node ref, permission, unit, created, status, owner id, assigned, finished]
         self.fields = {
-            "info_request": "", "info_due_date": None, "recommended_amount": None, "recommendation": "",
-            "recommendation_note": "", "decided_at": None, "decision_note": "", "decided_by": None,
-            "deciding_unit": None, "recommended_by": None,
+            "info_request": "",
+            "info_due_date": None,
+            "recommended_amount": None,
+            "recommendation": "",
+            "recommendation_note": "",
+            "decided_at": None,
+            "decision_note": "",
+            "decided_by": None,
+            "deciding_unit": None,
+            "recommended_by": None,
         }
 
     def _move(self, name, to_state, *, actor=None, unit_id=None, payload=None):
         self.chain.add(
-            f"{CaseType.BENEFIT_CLAIM}.{name}", self.at, actor=actor, unit_id=unit_id, from_state=self.state,
-            to_state=to_state, payload=payload,
+            f"{CaseType.BENEFIT_CLAIM}.{name}",
+            self.at,
+            actor=actor,
+            unit_id=unit_id,
+            from_state=self.state,
+            to_state=to_state,
+            payload=payload,
         )
         self.state = to_state
 
     def _task_event(self, action, task, *, actor=None, unit_id=None, **payload):
-        self.chain.add(action, self.at, actor=actor, unit_id=unit_id, payload={"task": task[0], "node": task[1], **payload})
+        self.chain.add(
+            action, self.at, actor=actor, unit_id=unit_id, payload={"task": task[0], "node": task[1], **payload}
+        )
 
     def file(self):
         """claim_file from the portal: created, submitted, review task in the branch queue."""
         self.chain.add(
-            "benefit_claim.created", self.at, to_state=ClaimState.DRAFT,
+            "benefit_claim.created",
+            self.at,
+            to_state=ClaimState.DRAFT,
             payload={"benefit": self.benefit, "channel": "portal", "event_date": self.event_date},
         )
         self._move("submit", ClaimState.SUBMITTED, payload=self.ctx.assessments[self.benefit][0])
@@ -1453,7 +1634,9 @@ class _Synthetic:
     def request_info(self, operator):
         self.at = _later(self.ctx.rng, self.at, self.ctx.now, 48)
         self._move("request_info", ClaimState.AWAITING_INFO, actor=operator, payload={"question": QUESTION})
-        self.fields.update(info_request=QUESTION, info_due_date=timezone.localdate(self.at) + dt.timedelta(days=self.ctx.info_days))
+        self.fields.update(
+            info_request=QUESTION, info_due_date=timezone.localdate(self.at) + dt.timedelta(days=self.ctx.info_days)
+        )
 
     def recommend(self, operator, *, approve):
         """claim_recommend: the review task completes; the decision task goes to the unit whose
@@ -1468,7 +1651,9 @@ class _Synthetic:
         task[5], task[8] = "DONE", self.at
         note = "" if approve else REJECTION
         self._move(
-            "recommend", ClaimState.RECOMMENDED, actor=operator,
+            "recommend",
+            ClaimState.RECOMMENDED,
+            actor=operator,
             payload={
                 "recommendation": "approve" if approve else "reject",
                 "amount": self.amount if approve else None,
@@ -1504,22 +1689,63 @@ class _Synthetic:
         refs = {"review": ctx.review_ref, "decide": ctx.decide_ref}
         task_id, _node, permission, unit, created, status, owner, _assigned, _finished = self.tasks[-1]
         case = (
-            self.case_id, synthetic_reference(self.case_id, self.t0.year), CaseType.BENEFIT_CLAIM, self.state,
-            timezone.localdate(self.t0) + dt.timedelta(days=ctx.sla_days), self.t0, self.at, self.chain.head.seq,
-            self.chain.head.hash, None, self.branch.pk, person_id, self.process_id,
+            self.case_id,
+            synthetic_reference(self.case_id, self.t0.year),
+            CaseType.BENEFIT_CLAIM,
+            self.state,
+            timezone.localdate(self.t0) + dt.timedelta(days=ctx.sla_days),
+            self.t0,
+            self.at,
+            self.chain.head.seq,
+            self.chain.head.hash,
+            None,
+            self.branch.pk,
+            person_id,
+            self.process_id,
             *_task_mirror(task_id, status, owner, permission, unit.pk, created),
         )
         claim = (
-            self.case_id, self.benefit, "portal", self.event_date, 14 if self.benefit == BenefitType.SICKNESS else None,
-            self.t0, ctx.assessments[self.benefit][1], f["info_request"], f["info_due_date"], f["recommended_amount"],
-            self.instalments, f["recommendation"], f["recommendation_note"], f["decided_at"], f["decision_note"], None,
-            None, f["decided_by"], None, f["deciding_unit"], None, f["recommended_by"], None,
+            self.case_id,
+            self.benefit,
+            "portal",
+            self.event_date,
+            14 if self.benefit == BenefitType.SICKNESS else None,
+            self.t0,
+            ctx.assessments[self.benefit][1],
+            f["info_request"],
+            f["info_due_date"],
+            f["recommended_amount"],
+            self.instalments,
+            f["recommendation"],
+            f["recommendation_note"],
+            f["decided_at"],
+            f["decision_note"],
+            None,
+            None,
+            f["decided_by"],
+            None,
+            f["deciding_unit"],
+            None,
+            f["recommended_by"],
+            None,
         )
         process = (self.process_id, ctx.flow_ref, self.process_status, self.t0, self.process_finished, EMPTY_JSON)
         tasks = [
             (
-                task_id, self.process_id, refs[node], "HUMAN", status, created, assigned, finished, "start", owner,
-                permission, ctx.unit_ct, str(unit.pk), EMPTY_JSON,
+                task_id,
+                self.process_id,
+                refs[node],
+                "HUMAN",
+                status,
+                created,
+                assigned,
+                finished,
+                "start",
+                owner,
+                permission,
+                ctx.unit_ct,
+                str(unit.pk),
+                EMPTY_JSON,
             )
             for task_id, node, permission, unit, created, status, owner, assigned, finished in self.tasks
         ]
@@ -1536,8 +1762,17 @@ def _person_row(ctx, person_id, branch, benefit, t0):
     age = rng.randint(65, 80) if benefit == BenefitType.OLD_AGE else rng.randint(20, 62)
     birth = dt.date(ctx.today.year - age, rng.randint(1, 12), rng.randint(1, 28))
     return (
-        person_id, make_ssn(serial), first, last, birth, "F" if female else "M", None, f"p{serial}@example.org",
-        f"07{serial % 10**8:08d}", t0, branch.pk,
+        person_id,
+        make_ssn(serial),
+        first,
+        last,
+        birth,
+        "F" if female else "M",
+        None,
+        f"p{serial}@example.org",
+        f"07{serial % 10**8:08d}",
+        t0,
+        branch.pk,
     )
 
 
@@ -1557,7 +1792,13 @@ def _scale_batch(ctx, writer, tables, count):
         t0 = ctx.now - dt.timedelta(seconds=rng.randint(3600, 90 * 86400))
         persons.append(_person_row(ctx, person_ids[n], branch, benefit, t0))
         claim = _Synthetic(
-            ctx, case_id=case_ids[n], process_id=process_ids[n], branch=branch, benefit=benefit, t0=t0, events=events,
+            ctx,
+            case_id=case_ids[n],
+            process_id=process_ids[n],
+            branch=branch,
+            benefit=benefit,
+            t0=t0,
+            events=events,
             task_ids=task_ids,
         )
         claim.file()
@@ -1700,25 +1941,54 @@ def _detail_table(case_type):
 
     columns = {
         CaseType.CONTRIBUTION_REFUND: (
-            ("case_ptr_id", INT), ("recommendation", STR), ("recommendation_note", STR), ("decision_note", STR),
-            ("period_from", DATE), ("period_to", DATE), ("reason", STR), ("refundable_amount", DEC),
-            ("info_request", STR), ("payment_order", STR),
+            ("case_ptr_id", INT),
+            ("recommendation", STR),
+            ("recommendation_note", STR),
+            ("decision_note", STR),
+            ("period_from", DATE),
+            ("period_to", DATE),
+            ("reason", STR),
+            ("refundable_amount", DEC),
+            ("info_request", STR),
+            ("payment_order", STR),
         ),
         CaseType.ARREARS_WAIVER: (
-            ("case_ptr_id", INT), ("recommendation", STR), ("recommendation_note", STR), ("decision_note", STR),
-            ("period_from", DATE), ("period_to", DATE), ("grounds", STR), ("penalty_amount", DEC),
-            ("penalty_computation", JSON), ("info_request", STR),
+            ("case_ptr_id", INT),
+            ("recommendation", STR),
+            ("recommendation_note", STR),
+            ("decision_note", STR),
+            ("period_from", DATE),
+            ("period_to", DATE),
+            ("grounds", STR),
+            ("penalty_amount", DEC),
+            ("penalty_computation", JSON),
+            ("info_request", STR),
         ),
         CaseType.GRIEVANCE: (
-            ("case_ptr_id", INT), ("title", STR), ("description", STR), ("category", STR),
-            ("info_request", STR), ("answer", STR), ("reopened_count", INT),
+            ("case_ptr_id", INT),
+            ("title", STR),
+            ("description", STR),
+            ("category", STR),
+            ("info_request", STR),
+            ("answer", STR),
+            ("reopened_count", INT),
         ),
         CaseType.MEDICAL_COMMISSION: (
-            ("case_ptr_id", INT), ("purpose", STR), ("info_request", STR), ("decision_note", STR), ("appeal_grounds", STR),
+            ("case_ptr_id", INT),
+            ("purpose", STR),
+            ("info_request", STR),
+            ("decision_note", STR),
+            ("appeal_grounds", STR),
         ),
         CaseType.REPRESENTATIVE_PAYEE: (
-            ("case_ptr_id", INT), ("representative_id", INT), ("representative_account_id", INT), ("relationship", STR),
-            ("grounds", STR), ("identity_verified", INT), ("documents_verified", INT), ("end_reason", STR),
+            ("case_ptr_id", INT),
+            ("representative_id", INT),
+            ("representative_account_id", INT),
+            ("relationship", STR),
+            ("grounds", STR),
+            ("identity_verified", INT),
+            ("documents_verified", INT),
+            ("end_reason", STR),
         ),
     }[case_type]
     return Table(CASE_MODELS[case_type], columns)
@@ -1803,12 +2073,21 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
             persons.append(rep_row)
             rep = (rep_row[0], account_ids[n])
             accounts.append(
-                (account_ids[n], rep_row[0], f"XX{rep_row[0]:020d}", f"{rep_row[2]} {rep_row[3]}", True, timezone.localdate(t0))
+                (
+                    account_ids[n],
+                    rep_row[0],
+                    f"XX{rep_row[0]:020d}",
+                    f"{rep_row[2]} {rep_row[3]}",
+                    True,
+                    timezone.localdate(t0),
+                )
             )
         chain = _Chain(case_id, branch.pk, events)
         due = timezone.localdate(t0) + dt.timedelta(days=flow.sla_days)
         chain.add(f"{flow.case_type}.created", at, to_state="draft", payload={"channel": "portal"})
-        chain.add(f"{flow.case_type}.submit", at, from_state="draft", to_state=flow.first_state, payload={"due_date": due})
+        chain.add(
+            f"{flow.case_type}.submit", at, from_state="draft", to_state=flow.first_state, payload={"due_date": due}
+        )
         task_payload = {"task": task_id, "node": flow.node}
         chain.add("task.created", at, payload={**task_payload, "queue": branch.code})
         current = flow.first_state
@@ -1816,7 +2095,9 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
         process_status, process_finished = "NEW", None
         if state == "withdrawn":
             at = _later(rng, at, ctx.now, 72)
-            chain.add(f"{flow.case_type}.withdraw", at, from_state=current, to_state="withdrawn", payload={"reason": ""})
+            chain.add(
+                f"{flow.case_type}.withdraw", at, from_state=current, to_state="withdrawn", payload={"reason": ""}
+            )
             current = "withdrawn"
             chain.add("task.cancelled", at, payload={**task_payload, "reason": "withdrawn"})
             status, finished = "CANCELED", at
@@ -1829,14 +2110,28 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
             status, owner, assigned = "ASSIGNED", operator.pk, at
             if flow.take_starts:
                 chain.add(
-                    f"{flow.case_type}.{flow.take_starts}", at, actor=operator, from_state=current,
+                    f"{flow.case_type}.{flow.take_starts}",
+                    at,
+                    actor=operator,
+                    from_state=current,
                     to_state=flow.taken_state,
                 )
                 current = flow.taken_state
         cases.append(
             (
-                case_id, synthetic_reference(case_id, t0.year, flow.prefix), flow.case_type, current, due, t0, at,
-                chain.head.seq, chain.head.hash, None, branch.pk, person_ids[n], process_id,
+                case_id,
+                synthetic_reference(case_id, t0.year, flow.prefix),
+                flow.case_type,
+                current,
+                due,
+                t0,
+                at,
+                chain.head.seq,
+                chain.head.hash,
+                None,
+                branch.pk,
+                person_ids[n],
+                process_id,
                 *_task_mirror(task_id, status, owner, flow.permission, branch.pk, t0),
             )
         )
@@ -1844,8 +2139,20 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
         processes.append((process_id, flow.flow_ref, process_status, t0, process_finished, EMPTY_JSON))
         tasks.append(
             (
-                task_id, process_id, flow.task_ref, "HUMAN", status, t0, assigned, finished, "start", owner,
-                flow.permission, ctx.unit_ct, str(branch.pk), EMPTY_JSON,
+                task_id,
+                process_id,
+                flow.task_ref,
+                "HUMAN",
+                status,
+                t0,
+                assigned,
+                finished,
+                "start",
+                owner,
+                flow.permission,
+                ctx.unit_ct,
+                str(branch.pk),
+                EMPTY_JSON,
             )
         )
         key = f"{flow.case_type}/{current}"

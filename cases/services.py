@@ -78,7 +78,9 @@ def _submit(step, now):
     claim.process = routing.process_start(BenefitClaimFlow, at=now)
     assessment = eligibility.assess(claim)
     claim.assessment = eligibility.as_json(assessment)
-    step.transition("submit", at=now, due_date=engine.sla_due(claim.case_type, timezone.localdate(now)), payload=claim.assessment)
+    step.transition(
+        "submit", at=now, due_date=engine.sla_due(claim.case_type, timezone.localdate(now)), payload=claim.assessment
+    )
     routing.task_create(claim, BenefitClaimFlow.review, unit=claim.owning_unit, audit=step.audit, at=now)
 
 
@@ -134,7 +136,9 @@ def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
         if approve:
             value = assessment.amount if amount in (None, "") else engine.parse_amount(amount)
             if not assessment.eligible or value <= 0:
-                raise InvalidInput(_("The claim is not eligible: %(reason)s") % {"reason": assessment.reason}, field="amount")
+                raise InvalidInput(
+                    _("The claim is not eligible: %(reason)s") % {"reason": assessment.reason}, field="amount"
+                )
             if value != assessment.amount and not note:
                 raise InvalidInput(_("Explain why the amount differs from the assessed amount."), field="note")
             instalments = assessment.instalments
@@ -197,11 +201,19 @@ def claim_decide(*, case_id, actor, approve, note=""):
         task = engine.decision_task(claim, actor)
         step = engine.step_for(claim, actor, grant, claim.deciding_unit)
         now = timezone.now()
-        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
+        routing.task_complete(
+            step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected"
+        )
         on_behalf_of = grant.on_behalf_of_id and engine.user_by_id(grant.on_behalf_of_id)
         if approve:
-            step.transition("approve", by=actor, on_behalf_of=on_behalf_of, at=now, note=note,
-                            payload={"amount": claim.recommended_amount, "total": total, "note": note})
+            step.transition(
+                "approve",
+                by=actor,
+                on_behalf_of=on_behalf_of,
+                at=now,
+                note=note,
+                payload={"amount": claim.recommended_amount, "total": total, "note": note},
+            )
             _start_payment(step, now)
             subject = _("Your claim %(ref)s is approved") % {"ref": claim.reference}
             body = _("Amount: %(amount)s, %(n)s payment(s).") % {
@@ -248,7 +260,11 @@ def claim_pay_due(*, case_id, actor=None, on=None):
         if paid:
             step.audit(
                 "benefit_claim.paid",
-                payload={"payments": [p.pk for p in paid], "amount": sum((p.amount for p in paid), Decimal(0)), "iban": paid[0].iban},
+                payload={
+                    "payments": [p.pk for p in paid],
+                    "amount": sum((p.amount for p in paid), Decimal(0)),
+                    "iban": paid[0].iban,
+                },
             )
         if completed:
             step.transition("close")

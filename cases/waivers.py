@@ -322,7 +322,9 @@ def waiver_decide(*, case_id, actor, approve, note=""):
     note = (note or "").strip()
     with transaction.atomic():
         case = lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
-        authority = engine.decision_authority(case, actor, approve=approve, total=case.recommended_amount if approve else None)
+        authority = engine.decision_authority(
+            case, actor, approve=approve, total=case.recommended_amount if approve else None
+        )
         if approve and case.recommended_amount is None:
             raise InvalidInput(_("The recommendation is to reject: there is no amount to approve."), field="approve")
         if not approve and not note:
@@ -340,7 +342,9 @@ def waiver_decide(*, case_id, actor, approve, note=""):
             shares = _allocation(statement, case.recommended_amount)
         step = engine.step_for(case, actor, authority, case.deciding_unit)
         now = timezone.now()
-        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected")
+        routing.task_complete(
+            step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected"
+        )
         decision = engine.decision_fields(actor=actor, authority=authority, at=now, note=note)
         if approve:
             step.transition("approve", payload={"amount": case.recommended_amount, "note": note}, **decision)

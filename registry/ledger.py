@@ -41,7 +41,9 @@ def balance(*, person=None, employer=None, period_from, period_to):
     )
     assessed = entries.aggregate(total=Sum(ASSESSED))["total"] or ZERO
     postings = _account(LedgerPosting.objects, person, employer).filter(
-        period__gte=period_from.replace(day=1), period__lte=period_to, kind__in=[LedgerPosting.Kind.PAYMENT, LedgerPosting.Kind.REFUND]
+        period__gte=period_from.replace(day=1),
+        period__lte=period_to,
+        kind__in=[LedgerPosting.Kind.PAYMENT, LedgerPosting.Kind.REFUND],
     )
     sums = dict(postings.values_list("kind").annotate(total=Sum("amount")).values_list("kind", "total"))
     return Balance(

@@ -172,9 +172,7 @@ class CivilRegistryRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "registration_number", "person_ssn"], name="civil_record_once"
-            )
+            models.UniqueConstraint(fields=["kind", "registration_number", "person_ssn"], name="civil_record_once")
         ]
 
 

@@ -28,10 +28,7 @@ def payment_schedule_create(*, case_reference, person, amount, instalments, firs
         created_at=at,
     )
     Payment.objects.bulk_create(
-        [
-            Payment(schedule=schedule, due_date=add_months(first_due, i), amount=amount)
-            for i in range(instalments)
-        ]
+        [Payment(schedule=schedule, due_date=add_months(first_due, i), amount=amount) for i in range(instalments)]
     )
     return schedule
 

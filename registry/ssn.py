@@ -32,4 +32,6 @@ def is_valid_ssn(value):
 
 def validate_ssn(value):
     if not is_valid_ssn(value):
-        raise ValidationError(_("%(value)s is not a valid social security number."), params={"value": value}, code="ssn")
+        raise ValidationError(
+            _("%(value)s is not a valid social security number."), params={"value": value}, code="ssn"
+        )

@@ -89,7 +89,9 @@ class Delegation(models.Model):
     The delegate acts on behalf of the delegator; both are recorded."""
 
     assignment = models.ForeignKey(RoleAssignment, on_delete=models.PROTECT, related_name="delegations")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received")
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_received"
+    )
     powers = models.JSONField(_("powers"), default=list, blank=True, help_text=_("Empty: every power of the role."))
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))

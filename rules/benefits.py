@@ -196,7 +196,8 @@ def old_age_pension(*, birth_date, on, career, p):
     amount = money(p["pension.accrual_rate"] * years * career.average_monthly_wage)
     return Assessment(
         eligible=True,
-        reason=_("%(years)s insured years at an accrual of %(rate)s.") % {"years": years, "rate": p["pension.accrual_rate"]},
+        reason=_("%(years)s insured years at an accrual of %(rate)s.")
+        % {"years": years, "rate": p["pension.accrual_rate"]},
         amount=amount,
         instalments=int(p["pension.schedule_months"]),
         details={"insured_years": years, "average_monthly_wage": money(career.average_monthly_wage)},

@@ -29,7 +29,9 @@ def params(keys, on):
     """Several parameters in force on ``on``, in one query: {key: Decimal}."""
     found = {}
     for key, value in (
-        Parameter.objects.filter(key__in=keys, valid_from__lte=on).order_by("key", "-valid_from").values_list("key", "value")
+        Parameter.objects.filter(key__in=keys, valid_from__lte=on)
+        .order_by("key", "-valid_from")
+        .values_list("key", "value")
     ):
         found.setdefault(key, Decimal(value))
     for key in keys:

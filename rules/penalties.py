@@ -44,7 +44,9 @@ def late_penalty(*, assessed, due_date, payments, on, daily_rate):
         days = (end - cursor).days
         if outstanding > 0 and days > 0:
             total += outstanding * Decimal(daily_rate) * days
-            segments.append((cursor.isoformat(), (end - dt.timedelta(days=1)).isoformat(), str(money(outstanding)), days))
+            segments.append(
+                (cursor.isoformat(), (end - dt.timedelta(days=1)).isoformat(), str(money(outstanding)), days)
+            )
             days_late += days
         cursor = max(cursor, end)
         outstanding -= amount

@@ -100,7 +100,9 @@ class MedicalCommission(Case):
     def finalise(self):
         pass
 
-    @transition(field="state", source=[M.REQUESTED, M.DOCUMENTS_REVIEW, M.AWAITING_INFO, M.SCHEDULED], target=M.WITHDRAWN)
+    @transition(
+        field="state", source=[M.REQUESTED, M.DOCUMENTS_REVIEW, M.AWAITING_INFO, M.SCHEDULED], target=M.WITHDRAWN
+    )
     def withdraw(self):
         pass
 

@@ -31,7 +31,9 @@ class ContributionRefund(DecisionFields, Case):
     period_from = models.DateField(_("from period"))
     period_to = models.DateField(_("to period"))
     reason = models.TextField(_("reason"))
-    requested_amount = models.DecimalField(_("requested amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    requested_amount = models.DecimalField(
+        _("requested amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     refundable_amount = models.DecimalField(_("refundable amount"), max_digits=14, decimal_places=2, null=True)
     bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     info_request = models.TextField(_("information requested"), blank=True)

@@ -42,7 +42,9 @@ def chain_heads():
 
 
 def head_rows(cp):
-    return sorted(AuditCheckpointHead.objects.filter(checkpoint=cp).values_list("subject_type", "subject_id", "seq", "hash"))
+    return sorted(
+        AuditCheckpointHead.objects.filter(checkpoint=cp).values_list("subject_type", "subject_id", "seq", "hash")
+    )
 
 
 @pytest.mark.django_db
@@ -207,4 +209,3 @@ class InFlightWriterTests(AuditTransactionTestCase):
         self.assertEqual(sorted(r is None for r in results), [False, True])
         self.assertEqual(AuditCheckpoint.objects.count(), 1)
         self.assertTrue(verify_all().ok)
-

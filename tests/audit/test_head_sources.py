@@ -50,7 +50,10 @@ def test_a_whole_chain_removed_before_any_checkpoint(org):
     delete_events(e.pk for e in case_chain(claim))
     run = run_verify()
     assert run.failed
-    assert f"chain case:{claim.pk}: {SOURCE} records its head as #3, but the chain has no events (chain removed)" in run.error
+    assert (
+        f"chain case:{claim.pk}: {SOURCE} records its head as #3, but the chain has no events (chain removed)"
+        in run.error
+    )
 
 
 @pytest.mark.django_db
@@ -60,7 +63,10 @@ def test_a_head_replaced_after_the_last_checkpoint(trail):
     Case.objects.filter(pk=trail.filed.pk).update(audit_hash="f" * 64)
     run = run_verify()
     assert run.failed
-    assert f"chain case:{trail.filed.pk}: {SOURCE} records its head as #{last.seq}, but event #{last.seq} does not match" in run.error
+    assert (
+        f"chain case:{trail.filed.pk}: {SOURCE} records its head as #{last.seq}, but event #{last.seq} does not match"
+        in run.error
+    )
 
 
 @pytest.mark.django_db
@@ -82,7 +88,9 @@ def test_heads_are_checked_batch_after_batch(trail, org, monkeypatch):
     delete_events([case_chain(last)[-1].pk])
     result = verify_all()
     assert not result.ok and result.heads_checked == 6
-    assert result.problems == [f"chain case:{last.pk}: {SOURCE} records its head as #3, but the chain ends at #2 (tail removed)"]
+    assert result.problems == [
+        f"chain case:{last.pk}: {SOURCE} records its head as #3, but the chain ends at #2 (tail removed)"
+    ]
 
 
 RECORDED = []
@@ -102,7 +110,9 @@ def test_any_source_of_heads_is_compared(monkeypatch):
     assert result.ok and result.heads_checked == 1
     monkeypatch.setattr(f"{__name__}.RECORDED", [("employer", "E-1", event.seq + 1, event.hash)])
     result = verify_all(head_sources=[source])
-    assert result.problems == [f"chain employer:E-1: {source} records its head as #2, but the chain ends at #1 (tail removed)"]
+    assert result.problems == [
+        f"chain employer:E-1: {source} records its head as #2, but the chain ends at #1 (tail removed)"
+    ]
 
 
 @pytest.mark.django_db
@@ -115,7 +125,9 @@ def test_the_setting_names_the_sources(trail, org, settings):
     settings.AUDIT_HEAD_SOURCES = [SOURCE]
     result = verify_all()
     assert result.heads_checked == 4
-    assert result.problems == [f"chain case:{claim.pk}: {SOURCE} records its head as #3, but the chain ends at #2 (tail removed)"]
+    assert result.problems == [
+        f"chain case:{claim.pk}: {SOURCE} records its head as #3, but the chain ends at #2 (tail removed)"
+    ]
 
 
 @pytest.mark.django_db

@@ -33,7 +33,9 @@ class Steps:
     def run(self, call, **kwargs):
         before_total = AuditEvent.objects.count()
         call(case_id=self.pk, **kwargs)
-        events = AuditEvent.objects.filter(subject_type="case", subject_id=str(self.pk), seq__gt=self.seen).order_by("seq")
+        events = AuditEvent.objects.filter(subject_type="case", subject_id=str(self.pk), seq__gt=self.seen).order_by(
+            "seq"
+        )
         written = [(e.action, e.from_state, e.to_state) for e in events]
         # Nothing else was written, and the chain grew by exactly these events.
         assert AuditEvent.objects.count() == before_total + len(written)

@@ -40,7 +40,9 @@ def test_a_clean_trail_passes_and_counts_what_it_checked(trail):
     events = AuditEvent.objects.count()
     chains = AuditEvent.objects.values("subject_type", "subject_id").distinct().count()
     assert events > 30 and chains > 10
-    assert run.out.startswith(f"OK: checked {events} events in {chains} chains, 1 checkpoints and 3 recorded chain heads")
+    assert run.out.startswith(
+        f"OK: checked {events} events in {chains} chains, 1 checkpoints and 3 recorded chain heads"
+    )
     result = verify_all()
     assert (result.events_checked, result.chains_checked, result.checkpoints_checked, result.heads_checked) == (
         events,
@@ -127,7 +129,9 @@ def test_a_checkpoint_head_row_edited(trail):
     head = AuditCheckpointHead.objects.filter(checkpoint=trail.checkpoint, subject_type="case").order_by("id").first()
     forged = ("0" if head.hash[0] != "0" else "1") + head.hash[1:]
     assert tamper("UPDATE audit_auditcheckpointhead SET hash = %s WHERE id = %s", [forged, head.pk]) == 1
-    assert_broken(f"checkpoint {trail.checkpoint.pk}: chain case:{head.subject_id} lost or changed its event #{head.seq}")
+    assert_broken(
+        f"checkpoint {trail.checkpoint.pk}: chain case:{head.subject_id} lost or changed its event #{head.seq}"
+    )
 
 
 @pytest.mark.django_db
@@ -180,9 +184,13 @@ def test_all_lists_every_problem(trail):
     assert first.err.count("BROKEN:") == 1
     broken = every.err.splitlines()
     assert any(f"event {paid[2].pk} (case:{trail.paid.pk} #3): content does not match" in line for line in broken)
-    assert any(f"chain case:{trail.reviewing.pk} lost or changed its event #{reviewing[-1].seq}" in line for line in broken)
+    assert any(
+        f"chain case:{trail.reviewing.pk} lost or changed its event #{reviewing[-1].seq}" in line for line in broken
+    )
     assert any(f"covered {trail.checkpoint.event_count} events" in line for line in broken)
-    assert any(f"chain case:{trail.reviewing.pk}: cases.audit_heads.case_heads records its head" in line for line in broken)
+    assert any(
+        f"chain case:{trail.reviewing.pk}: cases.audit_heads.case_heads records its head" in line for line in broken
+    )
 
 
 @pytest.mark.django_db

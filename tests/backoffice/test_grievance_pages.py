@@ -90,7 +90,7 @@ def test_the_grievance_page_shows_the_case_its_details_and_task(client, team, in
     assert "Late payment of my sickness benefit" in body and "The benefit came three weeks late." in body
     assert "not triaged yet" in body
     assert f"<dt>Due date</dt><dd>{grievance.due_date.strftime('%m/%d/%Y')}</dd>" in body
-    assert "<dt>Escalation level</dt><dd class=\"num\">0</dd>" in body
+    assert '<dt>Escalation level</dt><dd class="num">0</dd>' in body
     assert "Triage the grievance" in body and "nobody: waiting in the queue" in body and ">Take<" in body
     # Nothing to do before the task is taken.
     assert 'name="triage-category"' not in body
@@ -102,7 +102,9 @@ def test_a_grievance_outside_the_users_units_is_not_found(client, team, grievanc
     client.force_login(team["other_operator"])
     assert client.get(url(grievance)).status_code == 404
     assert client.post(url(grievance, "case_take")).status_code == 404
-    assert client.post(act(grievance, "triage"), {"triage-category": "other", "triage-priority": "low"}).status_code == 404
+    assert (
+        client.post(act(grievance, "triage"), {"triage-category": "other", "triage-priority": "low"}).status_code == 404
+    )
     assert fresh(grievance).state == G.SUBMITTED and selectors.open_task_of(grievance).owner_id is None
 
 

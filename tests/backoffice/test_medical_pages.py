@@ -54,7 +54,11 @@ def now_local():
 
 
 def session(prefix, members):
-    return {f"{prefix}-scheduled_for": now_local(), f"{prefix}-location": PLACE, f"{prefix}-members": [m.pk for m in members]}
+    return {
+        f"{prefix}-scheduled_for": now_local(),
+        f"{prefix}-location": PLACE,
+        f"{prefix}-members": [m.pk for m in members],
+    }
 
 
 def schedule(case, operator, members):
@@ -130,16 +134,14 @@ def test_only_a_member_of_the_session_records_the_decision(client, team, doctors
     assert "The commission&#x27;s decision was recorded." in body
     case = fresh(commission)
     assert case.state == M.DECIDED and case.degree_percent == 60 and case.permanent is True
-    assert "<dd class=\"num\">60 %</dd>" in body and "Lasting loss of mobility." in body
+    assert '<dd class="num">60 %</dd>' in body and "Lasting loss of mobility." in body
     assert "Disability assessment recorded" in body
     assert DisabilityAssessment.objects.get(source_reference=case.reference).degree_percent == 60
 
 
 def test_appeal_to_a_commission_of_other_members(client, team, doctors, appeal_doctors, commission):
     schedule(commission, team["operator"], doctors[:3])
-    medical.medical_decide(
-        case_id=commission.pk, actor=doctors[0], degree_percent=30, permanent=True, note="Findings."
-    )
+    medical.medical_decide(case_id=commission.pk, actor=doctors[0], degree_percent=30, permanent=True, note="Findings.")
     client.force_login(team["operator"])
     response = client.post(act(commission, "appeal"), {"appeal-grounds": "The degree is too low."}, follow=True)
     assert "The appeal was recorded" in text(response) and fresh(commission).state == M.APPEALED
@@ -155,7 +157,11 @@ def test_appeal_to_a_commission_of_other_members(client, team, doctors, appeal_d
     client.force_login(appeal_doctors[1])
     response = client.post(
         act(commission, "decide-appeal"),
-        {"decide-appeal-degree_percent": "70", "decide-appeal-permanent": "permanent", "decide-appeal-note": "Revised."},
+        {
+            "decide-appeal-degree_percent": "70",
+            "decide-appeal-permanent": "permanent",
+            "decide-appeal-note": "Revised.",
+        },
         follow=True,
     )
     body = text(response)

@@ -87,7 +87,10 @@ def test_queue_lists_filters_and_pages(client, team, insured):
 
     filtered = client.get(reverse("queue"), {"benefit_type": "sickness"}).content.decode()
     assert not any(c.reference in filtered for c in claims) and "No open task matches" in filtered
-    assert claims[0].reference in client.get(reverse("queue"), {"benefit_type": "marriage", "state": "submitted"}).content.decode()
+    assert (
+        claims[0].reference
+        in client.get(reverse("queue"), {"benefit_type": "marriage", "state": "submitted"}).content.decode()
+    )
 
 
 def test_an_unknown_filter_value_is_a_form_error(client, team, insured):
@@ -227,10 +230,12 @@ def test_history_shows_who_acted_on_whose_behalf(client, team, org, claim):
 
     holder = RoleAssignment.objects.get(user=team["operator"])
     today = timezone.localdate()
-    delegation_create(actor=team["operator"], assignment=holder, delegate=team["other_operator"], valid_from=today, valid_to=today)
+    delegation_create(
+        actor=team["operator"], assignment=holder, delegate=team["other_operator"], valid_from=today, valid_to=today
+    )
     services.task_take(case_id=claim.pk, actor=team["other_operator"])
     body = text(login(client, team["operator"]).get(case_url(claim)))
-    assert "op_sa<br><span class=\"muted\">on behalf of op_na</span>" in body
+    assert 'op_sa<br><span class="muted">on behalf of op_na</span>' in body
 
 
 def test_a_case_outside_the_users_units_is_not_found(client, team, claim):
@@ -247,7 +252,9 @@ def test_review_recommend_and_decide_through_the_pages(client, team, claim, djan
     client.post(case_url(claim, "case_take"))
     body = client.get(case_url(claim)).content.decode()
     assert 'name="recommend-decision"' in body and 'name="decide-decision"' not in body
-    response = client.post(case_url(claim, "case_recommend"), {"recommend-decision": "approve", "recommend-note": ""}, follow=True)
+    response = client.post(
+        case_url(claim, "case_recommend"), {"recommend-decision": "approve", "recommend-note": ""}, follow=True
+    )
     assert "Your recommendation was recorded" in response.content.decode()
     assert fresh(claim).state == ClaimState.RECOMMENDED
     assert 'name="decide-decision"' not in client.get(case_url(claim)).content.decode()
@@ -256,7 +263,9 @@ def test_review_recommend_and_decide_through_the_pages(client, team, claim, djan
     body = client.get(case_url(claim)).content.decode()
     assert 'name="decide-decision"' in body
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(case_url(claim, "case_decide"), {"decide-decision": "approve", "decide-note": "OK"}, follow=True)
+        response = client.post(
+            case_url(claim, "case_decide"), {"decide-decision": "approve", "decide-note": "OK"}, follow=True
+        )
     assert "Your decision was recorded." in response.content.decode()
     claim = fresh(claim)
     assert claim.state == ClaimState.IN_PAYMENT and claim.decided_by == team["supervisor"]
@@ -287,7 +296,9 @@ def test_an_operator_posting_a_decision_gets_a_message_not_an_error_page(client,
 def test_domain_refusals_land_on_the_named_field(client, team, claim):
     services.task_take(case_id=claim.pk, actor=team["operator"])
     login(client, team["operator"])
-    response = client.post(case_url(claim, "case_recommend"), {"recommend-decision": "approve", "recommend-amount": "900"})
+    response = client.post(
+        case_url(claim, "case_recommend"), {"recommend-decision": "approve", "recommend-amount": "900"}
+    )
     assert response.status_code == 422
     body = response.content.decode()
     note_errors = re.search(r'id="id_recommend-note_error".*?</ul>', body, re.S)
@@ -309,7 +320,9 @@ def test_recommend_without_the_task_is_refused(client, team, claim):
 def test_request_and_receive_information(client, team, claim):
     login(client, team["operator"])
     client.post(case_url(claim, "case_take"))
-    response = client.post(case_url(claim, "case_request_info"), {"info-question": "The marriage certificate."}, follow=True)
+    response = client.post(
+        case_url(claim, "case_request_info"), {"info-question": "The marriage certificate."}, follow=True
+    )
     assert "The claimant was asked for information." in response.content.decode()
     claim = fresh(claim)
     assert claim.state == ClaimState.AWAITING_INFO and claim.info_request == "The marriage certificate."
@@ -317,7 +330,9 @@ def test_request_and_receive_information(client, team, claim):
     assert "In review → Awaiting information" in body and 'name="received-answer"' in body
     assert 'name="recommend-decision"' not in body
 
-    response = client.post(case_url(claim, "case_receive_info"), {"received-answer": "Certificate handed in."}, follow=True)
+    response = client.post(
+        case_url(claim, "case_receive_info"), {"received-answer": "Certificate handed in."}, follow=True
+    )
     assert "back in review" in response.content.decode()
     assert fresh(claim).state == ClaimState.IN_REVIEW
     assert CaseComment.objects.filter(case=claim, text="Certificate handed in.").exists()
@@ -331,7 +346,9 @@ def test_a_blank_question_is_a_form_error(client, team, claim):
 
 def test_comments_are_added_and_shown(client, team, claim):
     login(client, team["operator"])
-    response = client.post(case_url(claim, "case_comment"), {"comment-text": "Checked the marriage record."}, follow=True)
+    response = client.post(
+        case_url(claim, "case_comment"), {"comment-text": "Checked the marriage record."}, follow=True
+    )
     body = text(response)
     assert "Your comment was added." in body and "Checked the marriage record." in body and "Comment added" in body
 
@@ -350,7 +367,9 @@ def test_documents_upload_and_guarded_download(client, team, claim):
     login(client, team["operator"])
     upload = SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 marriage", content_type="application/pdf")
     response = client.post(
-        case_url(claim, "case_document_upload"), {"document-title": "Marriage certificate", "document-file": upload}, follow=True
+        case_url(claim, "case_document_upload"),
+        {"document-title": "Marriage certificate", "document-file": upload},
+        follow=True,
     )
     assert "The document was added." in response.content.decode()
     document = CaseDocument.objects.get(case=claim)

@@ -63,7 +63,9 @@ def test_recommend_an_amount_and_decide(client, team, refund, django_capture_on_
 
     client.force_login(team["supervisor"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(act(refund, "decide"), {"decide-decision": "approve", "decide-note": "Ledger checked."}, follow=True)
+        response = client.post(
+            act(refund, "decide"), {"decide-decision": "approve", "decide-note": "Ledger checked."}, follow=True
+        )
     body = text(response)
     assert "Your decision was recorded." in body
     case = fresh(refund)

@@ -111,9 +111,7 @@ def test_queue_keyset_pages_cover_every_task_once_in_order(org, team, insured):
     # The cases' copy of their task follows, as workflows.routing would have written it.
     Case.objects.filter(pk__in=[c.pk for c in claims[:3]]).update(task_created=instant)
 
-    expected = list(
-        Task.objects.filter(process_id__in=[c.process_id for c in claims]).order_by("-created", "-id")
-    )
+    expected = list(Task.objects.filter(process_id__in=[c.process_id for c in claims]).order_by("-created", "-id"))
     seen, pages = _walk(lambda **kw: selectors.unit_queue(team["operator"], **kw), limit=2)
     assert [t.pk for t in seen] == [t.pk for t in expected]
     assert pages == 4
@@ -164,7 +162,9 @@ def test_case_history_is_the_cases_chain_in_order(org, team, insured):
     assert [e.seq for e in history] == list(range(1, len(history) + 1))
     assert {e.subject_id for e in history} == {str(a.pk)}
     assert [e.action for e in history] == list(
-        AuditEvent.objects.filter(subject_type="case", subject_id=str(a.pk)).order_by("seq").values_list("action", flat=True)
+        AuditEvent.objects.filter(subject_type="case", subject_id=str(a.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert history[-1].action == "task.created" and history[-2].to_state == ClaimState.RECOMMENDED
 

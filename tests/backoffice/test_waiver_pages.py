@@ -54,7 +54,7 @@ def test_an_employers_waiver_in_the_queue_and_on_its_page(client, team, employer
 
     body = text(client.get(url(waiver)))
     assert f"<h1>Arrears waiver {waiver.reference}</h1>" in body
-    assert f"{employer.name} <span class=\"muted\">(registration {employer.registration_number})</span>" in body
+    assert f'{employer.name} <span class="muted">(registration {employer.registration_number})</span>' in body
     assert "The bank lost our transfer." in body
     assert '<dt>Penalties outstanding</dt><dd class="num">9.00</dd>' in body
     assert "<td>2024-01-01</td>" in body and '<td class="num">60</td>' in body
@@ -100,7 +100,9 @@ def test_the_recommender_may_not_decide(client, team, waiver):
     response = client.post(act(waiver, "decide"), {"decide-decision": "approve"})
     assert response.status_code == 403
     assert "Whoever prepared or recommended a decision cannot approve it." in text(response)
-    assert fresh(waiver).state == W.RECOMMENDED and not LedgerPosting.objects.filter(reference=waiver.reference).exists()
+    assert (
+        fresh(waiver).state == W.RECOMMENDED and not LedgerPosting.objects.filter(reference=waiver.reference).exists()
+    )
 
 
 def test_request_and_receive_information(client, team, waiver):

@@ -94,9 +94,7 @@ class ClaimJourneyTest(BrowserTestCase):
         decide = page.locator("form", has=page.locator("[name='decide-decision']"))
         decide.get_by_label("Approve").check()
         decide.get_by_role("button", name="Record decision").click()
-        expect(page.get_by_role("alert")).to_have_text(
-            "Whoever prepared or recommended a decision cannot approve it."
-        )
+        expect(page.get_by_role("alert")).to_have_text("Whoever prepared or recommended a decision cannot approve it.")
         expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
         expect(page.locator(".case-head .state")).to_have_text("Recommended")
         expect(page).to_have_title(re.compile(claim.reference))

@@ -12,7 +12,9 @@ from registry.models import Payment, PaymentSchedule
 
 def events(claim):
     return list(
-        AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk)).order_by("seq").values_list("action", flat=True)
+        AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 

@@ -166,7 +166,11 @@ def test_request_information_and_wait(reviewing, team):
     assert claim.info_request == "Send the certificate."
     assert claim.info_due_date == timezone.localdate() + dt.timedelta(days=15)
     event = last_event(claim)
-    assert (event.action, event.from_state, event.to_state) == ("benefit_claim.request_info", "in_review", "awaiting_info")
+    assert (event.action, event.from_state, event.to_state) == (
+        "benefit_claim.request_info",
+        "in_review",
+        "awaiting_info",
+    )
     assert event.payload["question"] == "Send the certificate."
     assert Notification.objects.get(case=claim, channel="email").body == "Send the certificate."
     # The review task stays with its owner while the claim waits.

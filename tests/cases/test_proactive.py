@@ -128,7 +128,11 @@ def test_import_opens_decides_and_pays_eligible_claims(people, csv_file, org):
         schedule = PaymentSchedule.objects.get(case_reference=claim.reference)
         assert schedule.status == PaymentSchedule.Status.COMPLETED
         (payment,) = schedule.payments.all()
-        assert (payment.status, payment.amount, payment.iban) == (Payment.Status.PAID, Decimal("1200.00"), f"XX00SOC{person.ssn}")
+        assert (payment.status, payment.amount, payment.iban) == (
+            Payment.Status.PAID,
+            Decimal("1200.00"),
+            f"XX00SOC{person.ssn}",
+        )
         assert Process.objects.get(pk=claim.process_id).status == PROCESS.DONE
         tasks = Task.objects.filter(process_id=claim.process_id).order_by("id")
         assert [(t.flow_task.name, t.status, t.owner_id) for t in tasks] == [
@@ -376,7 +380,10 @@ class ConcurrentImportTests(AuditTransactionTestCase):
         for person in people:
             (claim,) = BenefitClaim.objects.filter(person=person)
             assert claim.state == ClaimState.CLOSED
-            assert Payment.objects.filter(schedule__case_reference=claim.reference, status=Payment.Status.PAID).count() == 1
+            assert (
+                Payment.objects.filter(schedule__case_reference=claim.reference, status=Payment.Status.PAID).count()
+                == 1
+            )
         assert CivilRegistryRecord.objects.filter(outcome=Outcome.PAID).count() == 5
         assert PaymentSchedule.objects.count() == 5
         assert verify_all().ok

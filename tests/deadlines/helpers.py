@@ -44,7 +44,9 @@ def recommend(claim, operator, **kwargs):
 
 
 def _pay(person, period, amount, value_date):
-    ledger.post(kind=LedgerPosting.Kind.PAYMENT, amount=Decimal(amount), period=period, value_date=value_date, person=person)
+    ledger.post(
+        kind=LedgerPosting.Kind.PAYMENT, amount=Decimal(amount), period=period, value_date=value_date, person=person
+    )
 
 
 def late_payer(unit):
@@ -91,7 +93,9 @@ def set_due(cases, due_date):
 
 def events(case):
     return list(
-        AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk)).order_by("seq").values_list("action", flat=True)
+        AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 

@@ -41,7 +41,9 @@ class ConcurrentDeadlineRunsTests(AuditTransactionTestCase):
         self.assertEqual(sum(r.escalated for r in runs), 3)
         for claim in self.decisions + self.reviews:
             actions = Counter(
-                AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk)).values_list("action", flat=True)
+                AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk)).values_list(
+                    "action", flat=True
+                )
             )
             self.assertEqual(actions["case.overdue"], 1)
             escalated = claim in self.decisions

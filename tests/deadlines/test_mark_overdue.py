@@ -236,12 +236,21 @@ def test_alerts_reach_the_nearest_unit_with_supervisors_and_their_delegates(org,
     cover = UserFactory(username="cover_na")
     assignment = team["supervisor"].role_assignments.get()
     delegation_create(
-        actor=team["supervisor"], assignment=assignment, delegate=cover,
-        valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2099, 12, 31),
+        actor=team["supervisor"],
+        assignment=assignment,
+        delegate=cover,
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2099, 12, 31),
     )
     gone = UserFactory(username="gone_na")
-    role_grant(actor=None, user=gone, role=Role.SUPERVISOR, unit=org.north_a,
-               valid_from=dt.date(2000, 1, 1), valid_to=dt.date(2001, 1, 1))
+    role_grant(
+        actor=None,
+        user=gone,
+        role=Role.SUPERVISOR,
+        unit=org.north_a,
+        valid_from=dt.date(2000, 1, 1),
+        valid_to=dt.date(2001, 1, 1),
+    )
     manager = UserFactory(username="mgr_na")
     role_grant(actor=None, user=manager, role=Role.BRANCH_MANAGER, unit=org.north_a, valid_from=dt.date(2000, 1, 1))
     north = make_case(CaseType.REPRESENTATIVE_PAYEE, org.north_a, "submitted", due_date=dt.date(2025, 1, 1))
@@ -253,7 +262,9 @@ def test_alerts_reach_the_nearest_unit_with_supervisors_and_their_delegates(org,
 
 
 def test_overdue_cases_are_found_in_batches(org, team, django_assert_num_queries):
-    cases = [make_case(CaseType.MEDICAL_COMMISSION, org.north_a, "requested", due_date=dt.date(2025, 1, 1)) for _ in range(5)]
+    cases = [
+        make_case(CaseType.MEDICAL_COMMISSION, org.north_a, "requested", due_date=dt.date(2025, 1, 1)) for _ in range(5)
+    ]
     make_case(CaseType.MEDICAL_COMMISSION, org.north_a, "requested", due_date=dt.date(2025, 3, 1))  # not yet due
     make_case(CaseType.MEDICAL_COMMISSION, org.north_a, "final", due_date=dt.date(2025, 1, 1))  # closed
     with django_assert_num_queries(3):  # 2 + 2 + 1 ids

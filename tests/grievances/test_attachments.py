@@ -47,7 +47,9 @@ def test_staff_attach_documents_while_investigating(investigating, team):
 
 def test_another_branch_cannot_attach_and_a_file_is_required(filed, team):
     with pytest.raises(NotAuthorized):
-        grievances.case_document_add(case_id=filed.pk, actor=team["other_operator"], title="X", uploaded_file=pdf("x.pdf"))
+        grievances.case_document_add(
+            case_id=filed.pk, actor=team["other_operator"], title="X", uploaded_file=pdf("x.pdf")
+        )
     with pytest.raises(InvalidInput) as refused:
         grievances.case_document_add(case_id=filed.pk, actor=None, title="Nothing", uploaded_file=None)
     assert refused.value.field == "file"

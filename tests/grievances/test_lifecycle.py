@@ -58,7 +58,9 @@ def test_grievance_from_filing_to_closure(org, team, insured, django_capture_on_
     assert [t.owner_id for t in open_tasks(grievance)] == [investigator.pk]  # the investigator keeps the task
 
     payslips = SimpleUploadedFile("payslips.pdf", b"%PDF-1.4 payslips", content_type="application/pdf")
-    document = grievances.case_document_add(case_id=grievance.pk, actor=None, title="Payslips 2023", uploaded_file=payslips)
+    document = grievances.case_document_add(
+        case_id=grievance.pk, actor=None, title="Payslips 2023", uploaded_file=payslips
+    )
     grievances.grievance_receive_info(case_id=grievance.pk, actor=None, answer="Payslips attached.")
     assert reload(grievance).state == GrievanceState.INVESTIGATING
     assert CaseComment.objects.get(case=grievance).text == "Payslips attached."

@@ -22,13 +22,25 @@ def test_the_person_hears_of_every_step_that_concerns_them(insured, team, django
         grievances.task_take(case_id=grievance.pk, actor=team["region_supervisor"])
         grievances.grievance_request_info(case_id=grievance.pk, actor=team["region_supervisor"], question="Which bank?")
         grievances.grievance_receive_info(case_id=grievance.pk, answer="North Bank.")
-        resolved = grievances.grievance_resolve(case_id=grievance.pk, actor=team["region_supervisor"], answer="Paid again.")
+        resolved = grievances.grievance_resolve(
+            case_id=grievance.pk, actor=team["region_supervisor"], answer="Paid again."
+        )
         grievances.grievance_reopen(case_id=grievance.pk, reason="Not received.")
         grievances.task_take(case_id=grievance.pk, actor=team["region_supervisor"])
-        resolved = grievances.grievance_resolve(case_id=grievance.pk, actor=team["region_supervisor"], answer="Received now.")
+        resolved = grievances.grievance_resolve(
+            case_id=grievance.pk, actor=team["region_supervisor"], answer="Received now."
+        )
         grievances.grievance_close(case_id=grievance.pk, on=resolved.reopen_until + dt.timedelta(days=1))
 
-    assert topics(grievance) == ["received", "escalated", "info_requested", "resolved", "reopened", "resolved", "closed"]
+    assert topics(grievance) == [
+        "received",
+        "escalated",
+        "info_requested",
+        "resolved",
+        "reopened",
+        "resolved",
+        "closed",
+    ]
     notes = list(Notification.objects.filter(case=grievance).order_by("id"))
     assert all(grievance.reference in n.subject for n in notes)
     assert all(n.person_id == insured.pk for n in notes)

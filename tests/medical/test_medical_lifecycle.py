@@ -37,7 +37,9 @@ def reload(case):
     return MedicalCommission.objects.get(pk=case.pk)
 
 
-def test_request_documents_session_decision_and_finality(org, team, insured, doctors, django_capture_on_commit_callbacks):
+def test_request_documents_session_decision_and_finality(
+    org, team, insured, doctors, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         case = requested(insured)
     assert case.state == MedicalState.REQUESTED
@@ -104,7 +106,10 @@ def test_request_documents_session_decision_and_finality(org, team, insured, doc
     decide_event = AuditEvent.objects.get(subject_id=str(case.pk), action="medical_commission.decide")
     assert decide_event.actor_id == doctors[1].pk
     assert decide_event.payload["degree_percent"] == 60
-    topics = [n.key.split(":")[1] for n in Notification.objects.filter(case=case, channel=Notification.Channel.PORTAL).order_by("id")]
+    topics = [
+        n.key.split(":")[1]
+        for n in Notification.objects.filter(case=case, channel=Notification.Channel.PORTAL).order_by("id")
+    ]
     assert topics == ["requested", "info_requested", "scheduled", "decided", "final"]
     assert any(case.reference in m.subject for m in mail.outbox)
     assert audit_verify_output().startswith("OK")
@@ -123,7 +128,11 @@ def test_appeal_to_a_second_commission_replaces_the_first_decision(org, team, in
 
     services.task_take(case_id=case.pk, actor=team["operator2"])
     session = medical.medical_schedule_appeal(
-        case_id=case.pk, actor=team["operator2"], scheduled_for=session_time(), location=LOCATION, members=appeal_doctors
+        case_id=case.pk,
+        actor=team["operator2"],
+        scheduled_for=session_time(),
+        location=LOCATION,
+        members=appeal_doctors,
     )
     assert session.round == 2
     assert reload(case).state == MedicalState.APPEAL_SCHEDULED
@@ -135,7 +144,9 @@ def test_appeal_to_a_second_commission_replaces_the_first_decision(org, team, in
     assert case.state == MedicalState.FINAL and case.degree_percent == 70
     assert case.process.status == PROCESS.DONE
     assert list(
-        DisabilityAssessment.objects.filter(source_reference=case.reference).order_by("id").values_list("degree_percent", flat=True)
+        DisabilityAssessment.objects.filter(source_reference=case.reference)
+        .order_by("id")
+        .values_list("degree_percent", flat=True)
     ) == [40, 70]
     assert latest_disability_degree(insured, timezone.localdate()) == 70
     assert CommissionSession.objects.filter(case=case).count() == 2
@@ -162,7 +173,10 @@ def test_appeal_to_a_second_commission_replaces_the_first_decision(org, team, in
         "medical_commission.decide_appeal",
         "medical_commission.assessment_recorded",
     ]
-    topics = [n.key.split(":")[1] for n in Notification.objects.filter(case=case, channel=Notification.Channel.PORTAL).order_by("id")]
+    topics = [
+        n.key.split(":")[1]
+        for n in Notification.objects.filter(case=case, channel=Notification.Channel.PORTAL).order_by("id")
+    ]
     assert topics == ["requested", "scheduled", "decided", "appealed", "appeal_scheduled", "appeal_decided"]
     assert audit_verify_output().startswith("OK")
 
@@ -212,7 +226,12 @@ def dependant_check(person, p):
 
 
 def test_a_wholly_disabled_adult_becomes_eligible_as_a_dependant(org, team, doctors):
-    keys = ["dependant.father_min_age", "dependant.mother_min_age", "dependant.husband_min_age", "dependant.child_max_age"]
+    keys = [
+        "dependant.father_min_age",
+        "dependant.mother_min_age",
+        "dependant.husband_min_age",
+        "dependant.child_max_age",
+    ]
     p = params(keys, timezone.localdate())
     adult_child = make_insured(org.north_a, birth_date=dt.date(1995, 3, 1))
     partly = make_insured(org.north_a, birth_date=dt.date(1995, 3, 1))

@@ -112,7 +112,11 @@ def test_members_must_be_enough_distinct_commission_members_covering_the_case(or
     ):
         with pytest.raises(InvalidInput) as exc:
             medical.medical_schedule(
-                case_id=case.pk, actor=team["operator"], scheduled_for=session_time(), location=LOCATION, members=members
+                case_id=case.pk,
+                actor=team["operator"],
+                scheduled_for=session_time(),
+                location=LOCATION,
+                members=members,
             )
         assert exc.value.field == "members"
     assert state(case) == MedicalState.DOCUMENTS_REVIEW
@@ -139,7 +143,9 @@ def test_request_needs_a_known_purpose_and_a_claim_of_the_same_person(org, insur
         medical.medical_request(person=insured, purpose="curiosity")
     assert exc.value.field == "purpose"
     someone_else = make_insured(org.north_a)
-    claim = services.claim_file(person=someone_else, benefit_type=BenefitType.DISABILITY, event_date=timezone.localdate())
+    claim = services.claim_file(
+        person=someone_else, benefit_type=BenefitType.DISABILITY, event_date=timezone.localdate()
+    )
     with pytest.raises(InvalidInput) as exc:
         medical.medical_request(person=insured, purpose="disability_claim", related_claim=claim)
     assert exc.value.field == "related_claim"
@@ -187,7 +193,11 @@ def test_staff_of_another_branch_cannot_review_or_schedule(team, insured, doctor
     services.task_take(case_id=case.pk, actor=team["operator"])
     with pytest.raises(NotAuthorized):
         medical.medical_schedule(
-            case_id=case.pk, actor=team["other_operator"], scheduled_for=session_time(), location=LOCATION, members=doctors
+            case_id=case.pk,
+            actor=team["other_operator"],
+            scheduled_for=session_time(),
+            location=LOCATION,
+            members=doctors,
         )
 
 

@@ -150,7 +150,11 @@ def test_a_message_that_keeps_killing_its_worker_is_given_up(pending, sms_outbox
     Notification.objects.filter(pk=email.pk).update(attempts=MAX_ATTEMPTS)
     assert deliver(email.pk) == Status.FAILED
     note = reload(email)
-    assert (note.status, note.attempts, note.outcome) == (Status.FAILED, MAX_ATTEMPTS, f"given up after {MAX_ATTEMPTS} attempts")
+    assert (note.status, note.attempts, note.outcome) == (
+        Status.FAILED,
+        MAX_ATTEMPTS,
+        f"given up after {MAX_ATTEMPTS} attempts",
+    )
     assert mail.outbox == []
 
 

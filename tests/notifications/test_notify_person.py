@@ -136,7 +136,9 @@ def test_a_rolled_back_change_records_and_sends_nothing(
     assert (len(callbacks), len(mail.outbox), len(sms_outbox.outbox)) == (2, 1, 1)
 
 
-def test_channels_that_cannot_be_used_are_recorded_as_skipped(org, team, sms_outbox, django_capture_on_commit_callbacks):
+def test_channels_that_cannot_be_used_are_recorded_as_skipped(
+    org, team, sms_outbox, django_capture_on_commit_callbacks
+):
     person = make_insured(org.north_a, email="", phone="")
     claim = reviewing_claim(person, team["operator"])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -27,7 +27,9 @@ def test_lost_publications_are_sent_once_by_the_sweep(reviewing, team, sms_outbo
     later = timezone.now() + STALE_AFTER + dt.timedelta(minutes=1)
     assert set(stale_pending(now=later)) == set(pending.values_list("pk", flat=True))
 
-    Notification.objects.filter(case=reviewing).update(created_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1))
+    Notification.objects.filter(case=reviewing).update(
+        created_at=timezone.now() - STALE_AFTER - dt.timedelta(minutes=1)
+    )
     assert tasks.resend_stale_notifications() == 2
     assert not Notification.objects.filter(case=reviewing, status=Status.PENDING).exists()
     assert len(mail.outbox) == 1 and len(sms_outbox.outbox) == 1

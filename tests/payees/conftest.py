@@ -64,7 +64,9 @@ def portal_topics(case, person):
     """Topics of the portal messages ``person`` received about ``case``, in order."""
     return [
         n.key.split(":")[1]
-        for n in Notification.objects.filter(case=case, person=person, channel=Notification.Channel.PORTAL).order_by("id")
+        for n in Notification.objects.filter(case=case, person=person, channel=Notification.Channel.PORTAL).order_by(
+            "id"
+        )
     ]
 
 

@@ -34,7 +34,9 @@ def test_request_verification_approval_suspension_resumption_revocation(org, tea
 
     services.task_take(case_id=case.pk, actor=team["operator"])
     assert reload(case).state == PayeeState.VERIFYING
-    payees.payee_verify(case_id=case.pk, actor=team["operator"], identity_ok=True, documents_ok=True, note="ID card seen.")
+    payees.payee_verify(
+        case_id=case.pk, actor=team["operator"], identity_ok=True, documents_ok=True, note="ID card seen."
+    )
     case = reload(case)
     assert case.state == PayeeState.VERIFIED
     assert (case.identity_verified, case.documents_verified, case.verified_by) == (True, True, team["operator"])

@@ -227,7 +227,9 @@ def test_no_activation_before_its_date(team, beneficiary, representative):
 
 def test_an_approved_designation_not_yet_in_force_can_be_revoked(team, beneficiary, representative):
     case = verified(beneficiary, representative, team)
-    payees.payee_approve(case_id=case.pk, actor=team["supervisor"], active_from=timezone.localdate() + dt.timedelta(days=3))
+    payees.payee_approve(
+        case_id=case.pk, actor=team["supervisor"], active_from=timezone.localdate() + dt.timedelta(days=3)
+    )
     payees.payee_revoke(case_id=case.pk, actor=team["supervisor"], reason="Never mind.")
     assert state(case) == PayeeState.REVOKED
     assert not PayeeDesignation.objects.exists()
@@ -260,7 +262,9 @@ def test_a_second_representative_cannot_be_approved_while_one_is_in_force(org, t
 
 def test_an_approval_waiting_for_its_date_holds_the_beneficiary_too(org, team, beneficiary, representative):
     first = verified(beneficiary, representative, team)
-    payees.payee_approve(case_id=first.pk, actor=team["supervisor"], active_from=timezone.localdate() + dt.timedelta(days=7))
+    payees.payee_approve(
+        case_id=first.pk, actor=team["supervisor"], active_from=timezone.localdate() + dt.timedelta(days=7)
+    )
     second = verified(beneficiary, make_insured(org.north_a), team)
     with pytest.raises(Conflict):
         payees.payee_approve(case_id=second.pk, actor=team["supervisor"], active_from=timezone.localdate())

@@ -85,7 +85,10 @@ def build_cases(org, team, per_claim_state=1):
     triaged = grievances.grievance_file(person=south, title="Wrong record", description="Missing months")
     grievances.task_take(case_id=triaged.pk, actor=team["other_operator"])
     grievances.grievance_triage(
-        case_id=triaged.pk, actor=team["other_operator"], category=GrievanceCategory.CONTRIBUTION_RECORDS, priority=Priority.LOW
+        case_id=triaged.pk,
+        actor=team["other_operator"],
+        category=GrievanceCategory.CONTRIBUTION_RECORDS,
+        priority=Priority.LOW,
     )
     set_due([triaged], past(1))
     count(CaseType.GRIEVANCE, "triaged", org.south_a, overdue=True)

@@ -17,7 +17,10 @@ def scale_team(org, make_staff):
     """Operators in three of the four branches (none in South B), deciders at branch, region and centre."""
     return {
         "operators": {
-            org.north_a.pk: [make_staff("op1_na", Role.OPERATOR, org.north_a), make_staff("op2_na", Role.OPERATOR, org.north_a)],
+            org.north_a.pk: [
+                make_staff("op1_na", Role.OPERATOR, org.north_a),
+                make_staff("op2_na", Role.OPERATOR, org.north_a),
+            ],
             org.north_b.pk: [make_staff("op_nb", Role.OPERATOR, org.north_b)],
             org.south_a.pk: [make_staff("op_sa", Role.OPERATOR, org.south_a)],
         },

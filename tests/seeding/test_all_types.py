@@ -72,7 +72,8 @@ def test_split_gives_claims_half_and_the_rest_evenly():
     assert shares[CaseType.BENEFIT_CLAIM] == 300
     assert [shares[t] for t in EXPECTED] == [60] * 5
     assert split_cases(7, [CaseType.GRIEVANCE, CaseType.ARREARS_WAIVER]) == {
-        CaseType.GRIEVANCE: 4, CaseType.ARREARS_WAIVER: 3,
+        CaseType.GRIEVANCE: 4,
+        CaseType.ARREARS_WAIVER: 3,
     }
     assert sum(split_cases(1001, CaseType.values).values()) == 1001
 
@@ -114,9 +115,12 @@ def test_scale_writes_every_type_in_its_queues(org, team, scale_team):
         assert set(seen) == waiting, case_type
 
     # A taken synthetic refund goes on through the services.
-    refund = CASE_MODELS[CaseType.CONTRIBUTION_REFUND].objects.filter(
-        state=RefundState.IN_REVIEW, owning_unit__level=Level.BRANCH
-    ).select_related("process").first()
+    refund = (
+        CASE_MODELS[CaseType.CONTRIBUTION_REFUND]
+        .objects.filter(state=RefundState.IN_REVIEW, owning_unit__level=Level.BRANCH)
+        .select_related("process")
+        .first()
+    )
     holder = Task.objects.get(process_id=refund.process_id).owner
     refunds.refund_request_info(case_id=refund.pk, actor=holder, question="Please send the bank statement.")
     assert CASE_MODELS[CaseType.CONTRIBUTION_REFUND].objects.get(pk=refund.pk).state == RefundState.AWAITING_INFO
@@ -132,7 +136,8 @@ def test_scale_command_takes_the_types_it_is_given(org, scale_team, monkeypatch)
     )
     output = run_command("seed_scale", cases=90, batch=40, types="grievance,medical_commission", no_checkpoint=True)
     assert Counter(Case.objects.values_list("case_type", flat=True)) == {
-        CaseType.GRIEVANCE: 45, CaseType.MEDICAL_COMMISSION: 45,
+        CaseType.GRIEVANCE: 45,
+        CaseType.MEDICAL_COMMISSION: 45,
     }
     assert "grievance/submitted" in output
     assert audit_verify_output().startswith("OK")

@@ -44,9 +44,25 @@ def printed_logins(output):
 
 def domain_counts():
     models = [
-        OrgUnit, AuthorityLimit, Parameter, User, RoleAssignment, Person, Employer, EmploymentPeriod,
-        ContributionEntry, BankAccount, DisabilityAssessment, Case, BenefitClaim, Process, Task, PaymentSchedule,
-        Payment, CaseComment, Notification,
+        OrgUnit,
+        AuthorityLimit,
+        Parameter,
+        User,
+        RoleAssignment,
+        Person,
+        Employer,
+        EmploymentPeriod,
+        ContributionEntry,
+        BankAccount,
+        DisabilityAssessment,
+        Case,
+        BenefitClaim,
+        Process,
+        Task,
+        PaymentSchedule,
+        Payment,
+        CaseComment,
+        Notification,
     ]
     return {m.__name__: m.objects.count() for m in models}
 
@@ -87,8 +103,14 @@ def test_demo_office_is_complete():
     # Claims in every state, of several benefit types, made by the services.
     states = set(BenefitClaim.objects.values_list("state", flat=True))
     assert {
-        ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.AWAITING_INFO, ClaimState.RECOMMENDED,
-        ClaimState.IN_PAYMENT, ClaimState.REJECTED, ClaimState.CLOSED, ClaimState.WITHDRAWN,
+        ClaimState.SUBMITTED,
+        ClaimState.IN_REVIEW,
+        ClaimState.AWAITING_INFO,
+        ClaimState.RECOMMENDED,
+        ClaimState.IN_PAYMENT,
+        ClaimState.REJECTED,
+        ClaimState.CLOSED,
+        ClaimState.WITHDRAWN,
     } <= states
     assert BenefitClaim.objects.values("benefit_type").distinct().count() >= 6
     assert AuditEvent.objects.filter(action="benefit_claim.approve").exists()
@@ -96,7 +118,8 @@ def test_demo_office_is_complete():
     escalated = BenefitClaim.objects.filter(state=ClaimState.RECOMMENDED, deciding_unit__level=Level.REGION)
     assert escalated.exists()
     region_queue = Task.objects.filter(
-        status="NEW", owner_permission="roles.decide_cases",
+        status="NEW",
+        owner_permission="roles.decide_cases",
         owner_permission_obj_pk__in=[str(u.pk) for u in OrgUnit.objects.filter(level=Level.REGION)],
     )
     assert region_queue.count() == escalated.count()
@@ -105,7 +128,9 @@ def test_demo_office_is_complete():
 
     # Full queues and inboxes.
     for branch in branches:
-        operator = User.objects.get(role_assignments__role=Role.OPERATOR, role_assignments__org_unit=branch, username__startswith="operator1")
+        operator = User.objects.get(
+            role_assignments__role=Role.OPERATOR, role_assignments__org_unit=branch, username__startswith="operator1"
+        )
         supervisor = User.objects.get(role_assignments__role=Role.SUPERVISOR, role_assignments__org_unit=branch)
         assert selectors.unit_queue(operator).rows
         assert selectors.inbox(operator).rows

@@ -51,8 +51,12 @@ def check_seeded(org, team, stats, cases):
 
     states = Counter(c.state for c in claims)
     assert set(states) == {
-        ClaimState.SUBMITTED, ClaimState.IN_REVIEW, ClaimState.AWAITING_INFO, ClaimState.RECOMMENDED,
-        ClaimState.WITHDRAWN, ClaimState.REJECTED,
+        ClaimState.SUBMITTED,
+        ClaimState.IN_REVIEW,
+        ClaimState.AWAITING_INFO,
+        ClaimState.RECOMMENDED,
+        ClaimState.WITHDRAWN,
+        ClaimState.REJECTED,
     }
     assert states == stats.by_state
 
@@ -82,7 +86,9 @@ def check_seeded(org, team, stats, cases):
 
     # Each case row names the head of its chain, and every chain verifies.
     last = {}
-    for subject_id, seq, head in AuditEvent.objects.filter(subject_type="case").values_list("subject_id", "seq", "hash"):
+    for subject_id, seq, head in AuditEvent.objects.filter(subject_type="case").values_list(
+        "subject_id", "seq", "hash"
+    ):
         if seq > last.get(subject_id, (0, ""))[0]:
             last[subject_id] = (seq, head)
     assert all(last[str(c.pk)] == (c.audit_seq, c.audit_hash) for c in claims)

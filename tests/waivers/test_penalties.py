@@ -167,13 +167,29 @@ def test_an_employers_statement_sums_its_workers_per_period(org):
 
 
 def test_waivers_reduce_what_is_outstanding_per_period_and_in_total(org, employer):
-    ledger.post(kind=LedgerPosting.Kind.WAIVER, amount=Decimal("5.00"), period=FEB, value_date=dt.date(2024, 7, 1), employer=employer)
+    ledger.post(
+        kind=LedgerPosting.Kind.WAIVER,
+        amount=Decimal("5.00"),
+        period=FEB,
+        value_date=dt.date(2024, 7, 1),
+        employer=employer,
+    )
     # outside the periods asked for: not counted
-    ledger.post(kind=LedgerPosting.Kind.WAIVER, amount=Decimal("1.00"), period=dt.date(2023, 12, 1), value_date=dt.date(2024, 7, 1), employer=employer)
+    ledger.post(
+        kind=LedgerPosting.Kind.WAIVER,
+        amount=Decimal("1.00"),
+        period=dt.date(2023, 12, 1),
+        value_date=dt.date(2024, 7, 1),
+        employer=employer,
+    )
 
     result = statement(dt.date(2024, 12, 31), employer=employer)
 
-    assert [(p["penalty"], p["waived"]) for p in result.periods] == [("18.00", "0.00"), ("18.00", "5.00"), ("18.00", "0.00")]
+    assert [(p["penalty"], p["waived"]) for p in result.periods] == [
+        ("18.00", "0.00"),
+        ("18.00", "5.00"),
+        ("18.00", "0.00"),
+    ]
     assert (result.accrued, result.waived, result.outstanding) == (Decimal("54.00"), Decimal("5.00"), Decimal("49.00"))
 
 

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 def events(case):
     return list(
-        AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk)).order_by("seq").values_list("action", flat=True)
+        AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 
@@ -150,7 +152,10 @@ def test_self_employed_waiver_notifies_the_person_at_each_step(
 
     case.refresh_from_db()
     assert case.state == WaiverState.APPLIED
-    assert waiver_postings("person", self_employed) == [(JAN, Decimal("6.00"), case.reference), (FEB, Decimal("3.00"), case.reference)]
+    assert waiver_postings("person", self_employed) == [
+        (JAN, Decimal("6.00"), case.reference),
+        (FEB, Decimal("3.00"), case.reference),
+    ]
     assert outstanding(person=self_employed, period_to=FEB) == Decimal("0.00")
     topics = [n.key.split(":")[1] for n in Notification.objects.filter(case=case, channel="email").order_by("id")]
     assert topics == ["submitted", "applied"]
@@ -167,12 +172,17 @@ def test_a_partial_waiver_posts_oldest_periods_first_and_leaves_the_rest(team, e
     assert case.requested_amount == case.recommended_amount == Decimal("20.00")
     waivers.waiver_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
 
-    assert waiver_postings("employer", employer) == [(JAN, Decimal("18.00"), case.reference), (FEB, Decimal("2.00"), case.reference)]
+    assert waiver_postings("employer", employer) == [
+        (JAN, Decimal("18.00"), case.reference),
+        (FEB, Decimal("2.00"), case.reference),
+    ]
     assert outstanding(employer=employer) == Decimal("34.00")
 
 
 def test_the_caseworker_may_recommend_less_than_requested_with_a_note(team, employer):
-    case = file_and_recommend(team, employer=employer, period_from=JAN, period_to=MAR, amount="10.50", note="One period only.")
+    case = file_and_recommend(
+        team, employer=employer, period_from=JAN, period_to=MAR, amount="10.50", note="One period only."
+    )
     assert case.requested_amount == Decimal("54.00") and case.recommended_amount == Decimal("10.50")
     assert case.recommendation_note == "One period only."
     case = waivers.waiver_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
@@ -229,7 +239,9 @@ def test_above_the_branch_limit_the_decision_goes_to_the_region(org, team, big_e
 
 
 def test_within_the_branch_limit_the_decision_stays_at_the_branch(org, team, big_employer):
-    case = file_and_recommend(team, employer=big_employer, period_from=JAN, period_to=JAN, amount="5000.00", note="Part.")
+    case = file_and_recommend(
+        team, employer=big_employer, period_from=JAN, period_to=JAN, amount="5000.00", note="Part."
+    )
     assert case.deciding_unit == org.north_a
     assert payload_of(case, "arrears_waiver.recommend")["escalated"] is False
     waivers.waiver_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
@@ -261,11 +273,15 @@ def test_a_recommended_rejection_is_decided_by_the_branch(org, team, big_employe
     assert case.state == WaiverState.REJECTED
 
 
-def test_information_requested_and_received_inside_the_review_task(team, self_employed, django_capture_on_commit_callbacks):
+def test_information_requested_and_received_inside_the_review_task(
+    team, self_employed, django_capture_on_commit_callbacks
+):
     case = waivers.waiver_file(person=self_employed, period_from=JAN, period_to=FEB, grounds="Hospital stay.")
     task_take(case_id=case.pk, actor=team["operator"])
     with django_capture_on_commit_callbacks(execute=True):
-        case = waivers.waiver_request_info(case_id=case.pk, actor=team["operator"], question="Send the hospital letter.")
+        case = waivers.waiver_request_info(
+            case_id=case.pk, actor=team["operator"], question="Send the hospital letter."
+        )
     assert case.state == WaiverState.AWAITING_INFO and case.info_request == "Send the hospital letter."
     assert mail.outbox[-1].body == "Send the hospital letter."
 
@@ -302,8 +318,12 @@ def test_the_applicant_withdraws_before_the_decision(team, self_employed, stage,
 
 def test_staff_file_at_the_counter_for_an_employer_of_their_branch(org, team, employer):
     case = waivers.waiver_file(
-        employer=employer, period_from="2024-01", period_to="2024-02-01", grounds="At the counter.",
-        requested_amount="30", actor=team["operator"],
+        employer=employer,
+        period_from="2024-01",
+        period_to="2024-02-01",
+        grounds="At the counter.",
+        requested_amount="30",
+        actor=team["operator"],
     )
     assert (case.period_from, case.period_to) == (JAN, FEB)
     assert case.requested_amount == Decimal("30.00") and case.penalty_amount == Decimal("36.00")

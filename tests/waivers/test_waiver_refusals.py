@@ -42,7 +42,9 @@ def event_count(case):
 
 
 def waived_total():
-    return sum(LedgerPosting.objects.filter(kind=LedgerPosting.Kind.WAIVER).values_list("amount", flat=True), Decimal(0))
+    return sum(
+        LedgerPosting.objects.filter(kind=LedgerPosting.Kind.WAIVER).values_list("amount", flat=True), Decimal(0)
+    )
 
 
 def refused(error_class, call, *, field=None, status=None):
@@ -116,7 +118,11 @@ def test_nothing_to_waive_once_everything_was_waived(org, team, employer):
     case = recommended(team, employer)
     waivers.waiver_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
     refused(InvalidInput, lambda: filed(employer), field="period_from", status=422)
-    refused(InvalidInput, lambda: waivers.waiver_file(employer=employer, period_from=FEB, period_to=FEB, grounds="x"), field="period_from")
+    refused(
+        InvalidInput,
+        lambda: waivers.waiver_file(employer=employer, period_from=FEB, period_to=FEB, grounds="x"),
+        field="period_from",
+    )
 
 
 @pytest.mark.parametrize(
@@ -132,7 +138,10 @@ def test_nothing_to_waive_once_everything_was_waived(org, team, employer):
 def test_recommending_refuses_invalid_amounts(org, team, employer, amount, note, field):
     case = in_review(team, employer)
     before = event_count(case)
-    call = lambda: waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True, amount=amount, note=note)  # noqa: E731
+
+    def call():
+        return waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True, amount=amount, note=note)
+
     refused(InvalidInput, call, field=field, status=422)
     case.refresh_from_db()
     assert case.state == WaiverState.IN_REVIEW and event_count(case) == before
@@ -213,12 +222,16 @@ def test_information_can_only_be_received_when_asked_for(org, team, employer):
 def test_a_withdrawn_waiver_cannot_be_taken_up_again(org, team, employer):
     case = in_review(team, employer)
     waivers.waiver_withdraw(case_id=case.pk)
-    refused(Conflict, lambda: waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True), status=409)
+    refused(
+        Conflict, lambda: waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True), status=409
+    )
     refused(Conflict, lambda: waivers.waiver_withdraw(case_id=case.pk), status=409)
 
 
 def test_an_unknown_case_is_not_found(org, team):
-    refused(CaseNotFound, lambda: waivers.waiver_decide(case_id=999999, actor=team["supervisor"], approve=True), status=404)
+    refused(
+        CaseNotFound, lambda: waivers.waiver_decide(case_id=999999, actor=team["supervisor"], approve=True), status=404
+    )
 
 
 # --- No authority (403) -----------------------------------------------------------------------------
@@ -271,8 +284,11 @@ def test_a_delegate_cannot_decide_what_the_delegator_recommended(org, team, empl
     supervisor, supervisor2 = team["supervisor"], team["supervisor2"]
     assignment = supervisor.role_assignments.get(role=Role.SUPERVISOR)
     delegation_create(
-        actor=supervisor, assignment=assignment, delegate=team["operator2"],
-        valid_from=LIMIT_FROM, valid_to=timezone.localdate() + dt.timedelta(days=10),
+        actor=supervisor,
+        assignment=assignment,
+        delegate=team["operator2"],
+        valid_from=LIMIT_FROM,
+        valid_to=timezone.localdate() + dt.timedelta(days=10),
     )
     case = filed(employer)
     task_take(case_id=case.pk, actor=supervisor)
@@ -310,12 +326,16 @@ def test_a_limit_lowered_after_the_recommendation_refuses_the_approval(org, team
     task_take(case_id=case.pk, actor=team["operator"])
     waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)  # to the region
     for role in (Role.SUPERVISOR, Role.BRANCH_MANAGER):
-        authority_limit_set(actor=None, role=role, level=Level.REGION, amount=Decimal("1000.00"), valid_from=timezone.localdate())
+        authority_limit_set(
+            actor=None, role=role, level=Level.REGION, amount=Decimal("1000.00"), valid_from=timezone.localdate()
+        )
     call = lambda: waivers.waiver_decide(case_id=case.pk, actor=team["region_supervisor"], approve=True)  # noqa: E731
     error = refused(NotAuthorized, call, status=403)
     assert error.code == "authority_limit_exceeded"
     # Rejection needs no limit.
-    case = waivers.waiver_decide(case_id=case.pk, actor=team["region_supervisor"], approve=False, note="Over the limit.")
+    case = waivers.waiver_decide(
+        case_id=case.pk, actor=team["region_supervisor"], approve=False, note="Over the limit."
+    )
     assert case.state == WaiverState.REJECTED
 
 

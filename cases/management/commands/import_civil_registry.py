@@ -60,7 +60,9 @@ class Command(BaseCommand):
                 raise CommandError(getattr(exc, "message", str(exc)))
         counts = summary.counts
         write = self.stdout.write
-        write(_("Civil registry marriages in %(path)s: %(n)s record(s) read.") % {"path": path, "n": len(summary.results)})
+        write(
+            _("Civil registry marriages in %(path)s: %(n)s record(s) read.") % {"path": path, "n": len(summary.results)}
+        )
         write(_("  claims opened: %(n)s") % {"n": summary.opened})
         for outcome in Outcome.OPENED:
             write(f"    {Outcome.LABELS[outcome]}: {counts[outcome]}")
@@ -75,5 +77,10 @@ class Command(BaseCommand):
                 record = result.record
                 write(
                     _("  line %(line)s, record %(number)s, SSN %(ssn)s: %(reason)s")
-                    % {"line": record.line, "number": record.registration_number, "ssn": record.ssn, "reason": result.reason}
+                    % {
+                        "line": record.line,
+                        "number": record.registration_number,
+                        "ssn": record.ssn,
+                        "reason": result.reason,
+                    }
                 )

@@ -42,7 +42,11 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         stats = seed_scale(
-            total, batch=options["batch"], seed=options["seed"], checkpoint=not options["no_checkpoint"], progress=progress,
+            total,
+            batch=options["batch"],
+            seed=options["seed"],
+            checkpoint=not options["no_checkpoint"],
+            progress=progress,
             types=types,
         )
         self.stdout.write(
@@ -51,6 +55,8 @@ class Command(BaseCommand):
             f"in {stats.seconds:.1f} s: {stats.rate:,.0f} cases/s"
         )
         if stats.checkpoint_seconds:
-            self.stdout.write(f"  (of which {stats.checkpoint_seconds:.1f} s for the audit checkpoint over the new events)")
+            self.stdout.write(
+                f"  (of which {stats.checkpoint_seconds:.1f} s for the audit checkpoint over the new events)"
+            )
         for state, count in sorted(stats.by_state.items()):
             self.stdout.write(f"  {state:<14} {count:,}")
