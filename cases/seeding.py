@@ -198,7 +198,9 @@ def ensure_staff(org, rng_names):
         first, last = rng_names()
         user = User.objects.filter(username=spec.username).first()
         if user is None:
-            password = new_password()
+            # Checked against the account it will belong to, as the service checks it.
+            email = f"{spec.username}@example.org"
+            password = new_password(User(username=spec.username, first_name=first, last_name=last, email=email))
             user = staff_account_create(
                 actor=None,
                 username=spec.username,
@@ -206,7 +208,7 @@ def ensure_staff(org, rng_names):
                 unit=unit,
                 first_name=first,
                 last_name=last,
-                email=f"{spec.username}@example.org",
+                email=email,
             )
         else:
             password = new_password(user)
