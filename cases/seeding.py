@@ -632,14 +632,14 @@ def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
     return claim
 
 
-def ensure_claims(org, people, logins, rng):
-    """Claims of every state in every branch. A scenario whose claimant already has a case is
-    not filed again, so a re-run adds nothing."""
+def ensure_claims(org, people, logins, rng, branches=None):
+    """Claims of every state in every branch (or in the first ``branches``). A scenario whose
+    claimant already has a case is not filed again, so a re-run adds nothing."""
     today = timezone.localdate()
     staff = _branch_staff(logins, org)
     with_cases = set(Case.objects.filter(person__in=[p for p, _k, _s in people]).values_list("person_id", flat=True))
     filed = 0
-    for index, branch in enumerate(org.branches):
+    for index, branch in enumerate(org.branches[:branches]):
         pool = _Pool([row for row in people if row[0].branch_id == branch.pk])
         scenarios = list(SCENARIOS) + ([CENTRAL_SCENARIO] if index == 0 else [])
         for outcome, benefit, wanted in scenarios:
@@ -998,8 +998,10 @@ def demo_counts():
     return counts
 
 
-def seed_demo():
-    """Build (or complete) the demo office. Returns the staff logins with their new passwords."""
+def seed_demo(*, claim_branches=None):
+    """Build (or complete) the demo office. Returns the staff logins with their new passwords.
+    ``claim_branches``: file the benefit claims' scenarios in the first N branches only (a
+    smaller demo, with every state still reached)."""
     from faker import Faker
 
     faker = Faker("en_US")
@@ -1011,7 +1013,7 @@ def seed_demo():
     staff_faker.seed_instance(DEMO_SEED + 1)
     logins = ensure_staff(org, lambda: (staff_faker.first_name(), staff_faker.last_name()))
     people, employers = ensure_people(org, faker, rng)
-    filed = ensure_claims(org, people, logins, rng)
+    filed = ensure_claims(org, people, logins, rng, branches=claim_branches)
     other_filed = ensure_other_cases(org, people, employers, logins)
     checkpoint = create_checkpoint(settle=dt.timedelta(0))
     states = {}

@@ -15,6 +15,15 @@ class Command(BaseCommand):
         "staff passwords and prints them."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--claim-branches",
+            type=int,
+            default=None,
+            metavar="N",
+            help="file the benefit claims in the first N branches only (a smaller demo; every state is still reached)",
+        )
+
     def handle(self, *args, **options):
         started = time.monotonic()
         notifications_before = Notification.objects.count()
@@ -22,7 +31,7 @@ class Command(BaseCommand):
         # bury the staff logins printed below, so its output is held back here.
         held = io.StringIO()
         with contextlib.redirect_stdout(held):
-            result = seed_demo()
+            result = seed_demo(claim_branches=options["claim_branches"])
         notified = Notification.objects.count() - notifications_before
         out = self.stdout
         out.write(f"Demo office ready in {time.monotonic() - started:.1f} s.")
