@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from roles.models import Level, Role
+from roles.models import Role
 from roles.powers import ROLE_POWERS, Power
 
 from .forms import DateInput
@@ -33,15 +33,42 @@ def _units_field(label, units, *, required=True, empty_label=None):
     )
 
 
+class UnitListField(forms.ChoiceField):
+    """A unit among ``units``, a list already read (with their levels), shown indented under its
+    parent; cleans to the unit."""
+
+    def __init__(self, *args, units, empty_label, **kwargs):
+        base = min((u.depth for u in units), default=1)
+        self.units = {str(u.pk): u for u in units}
+        choices = [("", empty_label)] + [
+            (str(u.pk), "\u2003" * (u.depth - base) + f"{u.name} ({u.code})") for u in units
+        ]
+        super().__init__(*args, choices=choices, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.units.get(value) if value else None
+
+
+def level_choices(levels):
+    """The levels as choices, from the top down, by their (translated) names."""
+    return [(level.code, level.label) for level in sorted(levels, key=lambda lv: (lv.rank, lv.code))]
+
+
 class UnitCreateForm(forms.Form):
-    parent = forms.ModelChoiceField(label=_("Belongs to"), queryset=None)
+    parent = forms.ChoiceField(label=_("Belongs to"))
     code = forms.CharField(label=_("Code"), max_length=20)
     name = forms.CharField(label=_("Name"), max_length=200)
-    level = forms.ChoiceField(label=_("Level"), choices=[c for c in Level.choices if c[0] != Level.CENTRAL])
+    level = forms.ChoiceField(label=_("Level"))
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, levels, **kwargs):
+        """``units``: the administrator's units with their levels (a list, read once for the page);
+        ``levels``: every level. A new unit goes below the administrator's topmost unit, so only the
+        levels ranked below that unit's are offered (roles.services decides the rest)."""
         super().__init__(*args, **kwargs)
-        self.fields["parent"] = _units_field(_("Belongs to"), units)
+        self.fields["parent"] = UnitListField(label=_("Belongs to"), units=units, empty_label=_("Choose a unit"))
+        top = min((u.org_level.rank for u in units), default=-1)
+        self.fields["level"].choices = level_choices(lv for lv in levels if lv.rank > top)
 
 
 class StaffFilterForm(forms.Form):
@@ -129,7 +156,7 @@ class DelegationCreateForm(forms.Form):
 
 class AuthorityLimitForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    level = forms.ChoiceField(label=_("Level"))
     amount = forms.DecimalField(
         label=_("Limit"),
         required=False,
@@ -139,3 +166,8 @@ class AuthorityLimitForm(forms.Form):
         help_text=_("Leave empty for no limit."),
     )
     valid_from = forms.DateField(label=_("From"), widget=DateInput)
+
+    def __init__(self, *args, levels, **kwargs):
+        """``levels``: every level of the organisation."""
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = level_choices(levels)

@@ -73,12 +73,13 @@ def _render(request, template, context, status=200):
 # --- Org tree ---------------------------------------------------------------------------------------
 
 
-def _units_page(request, roots, form=None, status=200):
-    units = list(selectors.managed_units(roots))
+def _units_page(request, roots, form=None, status=200, units=None):
+    """The tree (its units with their levels, read once: the rows and the parent choices of the form)."""
+    units = units if units is not None else list(selectors.managed_units(roots))
     counts = selectors.staff_counts(roots)
     base = min((u.depth for u in units), default=1)
     rows = [{"unit": u, "indent": u.depth - base, "staff": counts.get(u.pk, 0)} for u in units]
-    form = form or UnitCreateForm(units=_units(roots))
+    form = form or UnitCreateForm(units=units, levels=selectors.org_levels())
     return _render(request, "units.html", {"rows": rows, "form": form}, status)
 
 
@@ -92,16 +93,17 @@ def units(request):
 @require_POST
 def unit_create(request):
     roots = _roots(request)
-    form = UnitCreateForm(request.POST, units=_units(roots))
+    units = list(selectors.managed_units(roots))
+    form = UnitCreateForm(request.POST, units=units, levels=selectors.org_levels())
     if not form.is_valid():
-        return _units_page(request, roots, form, status=422)
+        return _units_page(request, roots, form, status=422, units=units)
     data = form.cleaned_data
     try:
         unit = services.org_unit_create(
             actor=request.user, code=data["code"].strip(), name=data["name"], level=data["level"], parent=data["parent"]
         )
     except DomainError as exc:
-        return _units_page(request, roots, form, status=_refusal(form, exc))
+        return _units_page(request, roots, form, status=_refusal(form, exc), units=units)
     messages.success(request, _("The unit %(name)s was created.") % {"name": unit.name})
     return redirect("admin_units")
 
@@ -335,11 +337,10 @@ def delegation_revoke(request, delegation_id):
 
 def _limits_page(request, form=None, status=200):
     may_set = selectors.sets_authority_limits(request.user, grants=staff_grants(request))
-    context = {
-        "rows": selectors.authority_limits(),
-        "today": selectors.today(),
-        "form": (form or AuthorityLimitForm(initial={"valid_from": selectors.today()})) if may_set else None,
-    }
+    rows, levels = selectors.authority_limits()
+    if may_set and form is None:
+        form = AuthorityLimitForm(initial={"valid_from": selectors.today()}, levels=levels)
+    context = {"rows": rows, "today": selectors.today(), "form": form if may_set else None}
     return _render(request, "limits.html", context, status)
 
 
@@ -354,7 +355,7 @@ def limits(request):
 @require_POST
 def limit_set(request):
     _roots(request)
-    form = AuthorityLimitForm(request.POST)
+    form = AuthorityLimitForm(request.POST, levels=selectors.org_levels())
     if not form.is_valid():
         return _limits_page(request, form, status=422)
     data = form.cleaned_data

@@ -28,8 +28,9 @@ from audit.models import VerificationRun
 from audit.services import SYSTEM_LABEL
 from audit.verify import verify_subject
 from cases.models import Case
-from roles.models import Level, OrgUnit
+from roles.models import OrgUnit
 from roles.powers import Power
+from roles.selectors import is_top_unit_path
 
 from .forms_audit import SUBJECT_TYPES, AuditSearchForm
 from .navigation import staff_grants
@@ -54,14 +55,14 @@ class Scope:
 
 
 def _scope(request):
-    """The auditor's scope (one query for a regional auditor, none at the central office);
+    """The auditor's scope (one query for an auditor below the top unit, none at the top unit);
     404 for a user who may not read the trail."""
     grants = [g for g in staff_grants(request) if Power.READ_AUDIT in g.powers]
     if not grants:
         raise Http404(_("No such page."))
     grants.sort(key=lambda g: (g.on_behalf_of_id is not None, len(g.unit_path)))
     grant = grants[0]
-    if any(g.unit_level == Level.CENTRAL for g in grants):
+    if any(is_top_unit_path(g.unit_path) for g in grants):
         units = None
     else:
         subtree = Q()

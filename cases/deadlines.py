@@ -17,10 +17,14 @@ Escalation rules, per case type (``RULES``):
 =====================  ===================  =====================================================
 case type              rule                 what happens
 =====================  ===================  =====================================================
-benefit_claim          ``decision_up``      an overdue *decision* task held in a branch's queue
-contribution_refund    ``decision_up``      moves to the parent unit's queue (same flow node), the
-arrears_waiver         ``decision_up``      parent becomes the deciding unit, escalation level +1;
-                                            any other open task: alerts only
+benefit_claim          ``decision_up``      an overdue *decision* task held in the queue of the
+contribution_refund    ``decision_up``      unit that owns the case, at any depth of the tree,
+arrears_waiver         ``decision_up``      moves to the parent unit's queue (same flow node), the
+                                            parent becomes the deciding unit, escalation level +1;
+                                            a decision already above the owning unit (sent up for
+                                            its amount, or by an earlier escalation) stays, and so
+                                            does one at the top unit; any other open task: alerts
+                                            only
 grievance              ``next_level``       ``cases.grievances.grievance_escalate`` moves the
                                             grievance to the next level up
 medical_commission     ``alert``            alerts only
@@ -46,7 +50,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from roles.models import Level, OrgUnit, Role, RoleAssignment
+from roles.models import OrgUnit, Role, RoleAssignment
 from roles.powers import Power
 from roles.selectors import delegate_ids_of, grants_for
 from workflows import routing
@@ -62,7 +66,7 @@ log = logging.getLogger(__name__)
 # --- Rules ------------------------------------------------------------------------------------------
 
 ALERT = "alert"  # alerts only
-DECISION_UP = "decision_up"  # an overdue decision task in a branch's queue moves to the parent unit
+DECISION_UP = "decision_up"  # an overdue decision task in the owning unit's queue moves to the parent unit
 NEXT_LEVEL = "next_level"  # the type's own escalation service moves the case one level up
 
 
@@ -73,9 +77,11 @@ class DeadlineRule:
 
 
 RULES = {
-    CaseType.BENEFIT_CLAIM: DeadlineRule(DECISION_UP, "decision task of a branch moves to the parent unit"),
-    CaseType.CONTRIBUTION_REFUND: DeadlineRule(DECISION_UP, "decision task of a branch moves to the parent unit"),
-    CaseType.ARREARS_WAIVER: DeadlineRule(DECISION_UP, "decision task of a branch moves to the parent unit"),
+    CaseType.BENEFIT_CLAIM: DeadlineRule(DECISION_UP, "decision task of the owning unit moves to the parent unit"),
+    CaseType.CONTRIBUTION_REFUND: DeadlineRule(
+        DECISION_UP, "decision task of the owning unit moves to the parent unit"
+    ),
+    CaseType.ARREARS_WAIVER: DeadlineRule(DECISION_UP, "decision task of the owning unit moves to the parent unit"),
     CaseType.GRIEVANCE: DeadlineRule(NEXT_LEVEL, "grievance_escalate: next level up"),
     CaseType.MEDICAL_COMMISSION: DeadlineRule(ALERT, "alerts only"),
     CaseType.REPRESENTATIVE_PAYEE: DeadlineRule(ALERT, "alerts only"),
@@ -181,11 +187,13 @@ def _queue_unit(case, task):
 
 
 def _decision_up(case, step, task, unit):
-    """Move an overdue decision task held in a branch's queue to the parent unit's queue.
-    Returns (the parent unit, the case fields to save), or (None, []) when the rule does not apply."""
+    """Move an overdue decision task held in the queue of the unit that owns the case (at any depth)
+    to the parent unit's queue. Returns (the parent unit, the case fields to save), or (None, [])
+    when the rule does not apply: another task, a decision already above the owning unit, or the
+    top unit, which has no parent."""
     if task is None or task.owner_permission != DECISION_PERMISSION:
         return None, []
-    if unit.level != Level.BRANCH or unit.parent_id is None:
+    if unit.pk != case.owning_unit_id or unit.parent_id is None:
         return None, []
     parent = OrgUnit.objects.get(pk=unit.parent_id)
     engine.task_move(case, step, task.flow_task, parent)

@@ -2,13 +2,43 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.TextChoices):
+    """The codes of the levels every installation starts with (the demo's shape), top down. The
+    levels themselves are data (``OrgLevel``): an installation adds its own, at any depth."""
+
     CENTRAL = "central", _("Central office")
     REGION = "region", _("Regional office")
     BRANCH = "branch", _("Branch")
+
+
+# (code, name, rank) of the levels every installation starts with (migration 0004 creates them).
+DEFAULT_LEVELS = [("central", "Central office", 0), ("region", "Regional office", 1), ("branch", "Branch", 2)]
+
+
+class OrgLevel(models.Model):
+    """A level of the organisation tree. ``rank`` 0 is the top; a unit's children are of a level of
+    greater rank (lower in the tree), so the tree is as deep as the levels an installation defines.
+    ``name`` is shown through gettext (``label``): the catalogues may translate it."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+
+    class Meta:
+        verbose_name = _("organisation level")
+        verbose_name_plural = _("organisation levels")
+        ordering = ["rank", "code"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        return gettext(self.name)
 
 
 class Role(models.TextChoices):
@@ -27,9 +57,13 @@ class OrgUnit(models.Model):
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=30)  # the code of an OrgLevel
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     path = models.CharField(max_length=255, unique=True, editable=False)
+    # The unit's level read through its code (no column of its own): select_related("org_level").
+    org_level = models.ForeignObject(
+        OrgLevel, on_delete=models.PROTECT, from_fields=["level"], to_fields=["code"], related_name="units"
+    )
 
     class Meta:
         verbose_name = _("organisation unit")
@@ -113,7 +147,10 @@ class AuthorityLimit(models.Model):
     No row for a role and level: that role approves no amounts there; amount NULL: no limit."""
 
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=30)  # the code of an OrgLevel
+    org_level = models.ForeignObject(
+        OrgLevel, on_delete=models.PROTECT, from_fields=["level"], to_fields=["code"], related_name="authority_limits"
+    )
     amount = models.DecimalField(_("limit"), max_digits=14, decimal_places=2, null=True, blank=True)
     valid_from = models.DateField(_("valid from"))
 

@@ -8,10 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import AuthorityLimitExceeded, NotAuthorized
-from .models import AuthorityLimit, Delegation, Level, OrgUnit, Role, RoleAssignment
+from .models import AuthorityLimit, Delegation, OrgLevel, OrgUnit, Role, RoleAssignment
 from .powers import ROLE_POWERS, Power
-
-LEVEL_ORDER = {Level.BRANCH: 0, Level.REGION: 1, Level.CENTRAL: 2}
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,8 @@ def unit_ids_where(user, power, on=None):
 
 
 def deciding_unit(unit, amount, decide_roles, on=None):
-    """The nearest unit at or above ``unit`` whose level has a deciding role whose limit covers ``amount``."""
+    """The nearest unit at or above ``unit`` (through any number of ancestors) whose level has a
+    deciding role whose limit covers ``amount``; the top unit when none does. Two queries."""
     on = on or today()
     ancestors = sorted(OrgUnit.objects.filter(path__in=unit.ancestor_paths()), key=lambda u: -len(u.path))
     limits = {}
@@ -181,6 +180,16 @@ def deciding_unit(unit, amount, decide_roles, on=None):
 
 def subtree(unit):
     return OrgUnit.objects.filter(path__startswith=unit.path)
+
+
+def is_top_unit_path(path):
+    """Whether ``path`` (a unit's materialised path) is the top unit's: the one unit without a parent."""
+    return path.count(".") == 1
+
+
+def org_levels():
+    """Every level of the organisation, from the top down (by rank): one query."""
+    return list(OrgLevel.objects.order_by("rank", "code"))
 
 
 def delegate_ids_of(assignments, powers, on):
@@ -215,6 +224,8 @@ __all__ = [
     "deciding_unit",
     "authority_limit",
     "subtree",
+    "is_top_unit_path",
+    "org_levels",
     "period_covered",
     "staff_roots",
     "managed_units",
@@ -257,10 +268,11 @@ def paths_q(roots, field="path"):
 
 
 def managed_units(roots):
-    """The units of the subtrees, in materialised path order (a tree read top down): one query."""
+    """The units of the subtrees with their levels, in materialised path order (a tree read top
+    down): one query."""
     if not roots:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(paths_q(roots)).order_by("path")
+    return OrgUnit.objects.filter(paths_q(roots)).select_related("org_level").order_by("path")
 
 
 def current_assignments_q(on=None, prefix=""):
@@ -392,30 +404,46 @@ def open_delegations(roots, *, after=None, limit=50, on=None):
 
 
 def authority_limits(on=None):
-    """Every authority limit (a short parameter table), by role, level from the top down and latest
-    start first; the one in force on ``on`` for its role and level is marked ``in_force``: one query."""
+    """Every level from the top down, and every authority limit (a short parameter table) by role,
+    level from the top down and latest start first; the one in force on ``on`` for its role and
+    level is marked ``in_force``. One query (the levels joined to their limits): (rows, levels)."""
     on = on or today()
     role_order = {value: i for i, value in enumerate(Role.values)}
-    rows = sorted(
-        AuthorityLimit.objects.all(),
-        key=lambda r: (role_order.get(r.role, 99), -LEVEL_ORDER.get(r.level, 0), -r.valid_from.toordinal()),
-    )
+    levels, rows = {}, []
+    for level_pk, code, name, rank, pk, role, amount, valid_from in OrgLevel.objects.order_by(
+        "rank", "code"
+    ).values_list(
+        "pk",
+        "code",
+        "name",
+        "rank",
+        "authority_limits__pk",
+        "authority_limits__role",
+        "authority_limits__amount",
+        "authority_limits__valid_from",
+    ):
+        level = levels.setdefault(code, OrgLevel(pk=level_pk, code=code, name=name, rank=rank))
+        if pk is not None:
+            row = AuthorityLimit(pk=pk, role=role, level=code, amount=amount, valid_from=valid_from)
+            row.org_level = level
+            rows.append(row)
+    rows.sort(key=lambda r: (role_order.get(r.role, 99), r.org_level.rank, -r.valid_from.toordinal()))
     seen = set()
     for row in rows:
         row.in_force = False
         if row.valid_from <= on and (row.role, row.level) not in seen:
             row.in_force = True
             seen.add((row.role, row.level))
-    return rows
+    return rows, list(levels.values())
 
 
 def sets_authority_limits(user, *, grants=None):
     """Whether ``user`` sets authority limits: the system, or whoever manages staff by a role of their
-    own held at the central office (limits apply to every unit of a level, across regions)."""
+    own held at the top unit (limits apply to every unit of a level, across the whole tree)."""
     if user is None or user.is_superuser:
         return True
     if grants is None:
         grants = grants_for(user)
     return any(
-        Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None and g.unit_level == Level.CENTRAL for g in grants
+        Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None and is_top_unit_path(g.unit_path) for g in grants
     )

@@ -17,9 +17,9 @@ from guardian.shortcuts import assign_perm, remove_perm
 from audit.services import record_event
 
 from .errors import InvalidInput, NotAuthorized
-from .models import AuthorityLimit, Delegation, Level, OrgUnit, RoleAssignment
+from .models import DEFAULT_LEVELS, AuthorityLimit, Delegation, OrgLevel, OrgUnit, RoleAssignment
 from .powers import POWER_PERMISSION, ROLE_POWERS, ROLE_RANK, Power
-from .selectors import LEVEL_ORDER, grants_for, paths_q, period_covered, sets_authority_limits, staff_roots, today
+from .selectors import grants_for, paths_q, period_covered, sets_authority_limits, staff_roots, today
 
 User = get_user_model()
 
@@ -50,25 +50,47 @@ def _staff_authority(actor, unit):
     return managing[0], rank
 
 
+def _levels(*codes):
+    """{code: OrgLevel} of those of ``codes`` that exist. When there is no level at all (a database
+    emptied by ``flush``, which removes the rows of migration 0004 too), the default ones are
+    installed first."""
+    found = {lv.code: lv for lv in OrgLevel.objects.filter(code__in=codes)}
+    if len(found) < len(set(codes)) and not OrgLevel.objects.exists():
+        OrgLevel.objects.bulk_create([OrgLevel(code=c, name=n, rank=r) for c, n, r in DEFAULT_LEVELS])
+        found = {lv.code: lv for lv in OrgLevel.objects.filter(code__in=codes)}
+    return found
+
+
+def _unknown_level(level):
+    return InvalidInput(_("There is no level %(level)s.") % {"level": level}, field="level")
+
+
 def org_unit_create(*, code, name, level, parent=None, actor=None):
-    """A new unit. An administrator creates units only under a unit of their own subtree, one level
-    below it (regions under the central office, branches under a region); ``actor`` None is the
-    system itself (installation, demo loader)."""
+    """A new unit of ``level`` (the code of an OrgLevel). The top unit has no parent and a level of
+    the top rank; any other unit goes under a parent whose level ranks above its own (smaller
+    rank), at any depth. An administrator creates units only under a unit of their own subtree, so
+    always below their own unit; ``actor`` None is the system itself (installation, demo loader)."""
     with transaction.atomic():
         if actor is not None:
             if parent is None:
                 raise InvalidInput(_("Choose the unit the new one belongs to."), field="parent")
             _staff_authority(actor, parent)
         if parent is None and OrgUnit.objects.filter(parent__isnull=True).exists():
-            raise InvalidInput(_("There is already a central office."), field="parent")
-        if parent is not None and Level(level) == Level.CENTRAL:
-            raise InvalidInput(_("A central office has no parent."), field="level")
-        if parent is not None and LEVEL_ORDER[Level(level)] >= LEVEL_ORDER[Level(parent.level)]:
-            raise InvalidInput(
-                _("A unit of level %(level)s cannot be placed under a unit of level %(parent)s.")
-                % {"level": Level(level).label, "parent": Level(parent.level).label},
-                field="level",
-            )
+            raise InvalidInput(_("The organisation already has its top unit."), field="parent")
+        levels = _levels(level, *([parent.level] if parent is not None else []))
+        if level not in levels:
+            raise _unknown_level(level)
+        new_level = levels[level]
+        if parent is None and OrgLevel.objects.filter(rank__lt=new_level.rank).exists():
+            raise InvalidInput(_("The top unit of the organisation must be of the top level."), field="level")
+        if parent is not None:
+            parent_level = levels.get(parent.level)
+            if parent_level is None or new_level.rank <= parent_level.rank:
+                raise InvalidInput(
+                    _("A unit of level %(level)s cannot be placed under a unit of level %(parent)s.")
+                    % {"level": new_level.label, "parent": parent_level.label if parent_level else parent.level},
+                    field="level",
+                )
         if OrgUnit.objects.filter(code=code).exists():
             raise InvalidInput(_("That code is taken."), field="code")
         unit = OrgUnit(code=code, name=name, level=level, parent=parent, path="")
@@ -343,12 +365,14 @@ def object_permissions_refresh(*, on=None):
 def authority_limit_set(*, actor, role, level, amount, valid_from):
     """Set the limit of ``role`` held at ``level`` from ``valid_from`` (``amount`` None: no limit).
 
-    A limit applies to every unit of the level, across regions, so only the system or an
-    administrator of the central office sets one; and only from today on: what was in force on a
-    past day is a record of how past cases were decided and is never rewritten by a person."""
+    A limit applies to every unit of the level, across the whole tree, so only the system or an
+    administrator of the top unit sets one; and only from today on: what was in force on a past
+    day is a record of how past cases were decided and is never rewritten by a person."""
     with transaction.atomic():
         if actor is not None and not sets_authority_limits(actor):
-            raise NotAuthorized(_("Only an administrator of the central office sets authority limits."))
+            raise NotAuthorized(_("Only an administrator of the top unit of the organisation sets authority limits."))
+        if level not in _levels(level):
+            raise _unknown_level(level)
         if amount is not None and amount < 0:
             raise InvalidInput(_("A limit cannot be negative."), field="amount")
         if actor is not None and not actor.is_superuser and valid_from < today():
