@@ -99,6 +99,12 @@ def grant(user, power, unit, amount=None):
     return authorize(user, power, unit=unit, amount=amount)
 
 
+def counter_grant(actor, unit, power=Power.WORK_CASE):
+    """The grant of a staff member acting for the person at a counter (``power`` at ``unit``),
+    or None when the person acts themselves (``actor`` None)."""
+    return grant(actor, power, unit) if actor is not None else None
+
+
 def step_for(case, actor, grant=None, unit=None):
     return Step(
         case=case,
@@ -160,7 +166,7 @@ def lock_any(case_id, related=("owning_unit", "person")):
 def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WORK_CASE, audit_payload=None, **fields):
     """Insert a new case of ``model`` in draft and write its first audit event.
     A staff ``actor`` needs ``power`` at the owning unit; None is the portal or the system."""
-    authority = grant(actor, power, owning_unit) if actor is not None else None
+    authority = counter_grant(actor, owning_unit, power)
     now = timezone.now()
     case = model(
         reference=new_reference(prefix),
@@ -176,10 +182,14 @@ def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WOR
     return case, step, now
 
 
-def case_submit(step, flow_class, first_node, *, now, unit=None, payload=None, **transition_kwargs):
-    """Start the case's process, move it to its first state and open the first task in ``unit``'s queue."""
+def case_submit(step, flow_class, first_node, *, now, unit=None, payload=None, before=None, **transition_kwargs):
+    """Start the case's process, move it to its first state and open the first task in ``unit``'s queue.
+    ``before(case)``, when given, runs once the process exists and before the transition (an
+    assessment the transition's audit event records, say)."""
     case = step.case
     case.process = routing.process_start(flow_class, at=now)
+    if before is not None:
+        payload = before(case)
     step.transition("submit", payload=payload, **transition_kwargs)
     routing.task_create(case, first_node, unit=unit or case.owning_unit, audit=step.audit, at=now)
 
@@ -219,9 +229,16 @@ def task_queue(case, task):
 def task_take(*, case_id, actor):
     """Take the case's open task from the queue. Taking a case waiting in its first state starts
     its work (the type's ``TAKE_STARTS``: e.g. a submitted claim goes into review)."""
+    return task_take_exact(case_id=case_id, actor=actor)[1]
+
+
+def task_take_exact(*, case_id, actor, task_id=None):
+    """``task_take``, returning (the case as its own type, the task); with ``task_id``, only if
+    that is still the case's open task (``expect_task``)."""
     with transaction.atomic():
         case = lock_any(case_id)
         task = open_task(case)
+        expect_task(task, task_id)
         unit, power = task_queue(case, task)
         authority = grant(actor, power, unit)
         step = step_for(case, actor, authority, unit)
@@ -230,7 +247,7 @@ def task_take(*, case_id, actor):
         if start:
             step.transition(start)
         step.save()
-        return task
+        return case, task
 
 
 def expect_task(task, task_id=None, owner_id=None):
@@ -360,7 +377,7 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
         raise InvalidInput(_("The file is larger than 10 MB."), field="file")
     with transaction.atomic():
         case = lock_any(case_id)
-        authority = grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
+        authority = counter_grant(actor, case.owning_unit)
         content = uploaded_file.read()
         uploaded_file.seek(0)
         document = CaseDocument(
@@ -383,36 +400,56 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
 # --- Asking the person for information (every type with a review step) ---------------------------------
 
 
-def case_request_info(*, case_id, actor, question, lock, node, empty_message, subject):
+def case_request_info(*, case_id, actor, question, lock, node, empty_message, subject, answer_days=None):
     """Whoever holds the ``node`` task asks the person for information and keeps the task while
     waiting. ``lock`` locks and returns the case; ``subject`` is the notification's subject, with
-    ``%(ref)s`` for the reference."""
+    ``%(ref)s`` for the reference. ``answer_days``: the parameter giving the days the person has to
+    answer, for a type whose request carries a due date (``info_due_date``)."""
     question = required_text(question, empty_message, "question")
     with transaction.atomic():
         case = lock(case_id)
         authority = grant(actor, Power.WORK_CASE, case.owning_unit)
         own_task(case, actor, node)
         step = step_for(case, actor, authority)
-        step.transition("request_info", question=question, payload={"question": question})
-        step.save("info_request")
+        due, fields = {}, ["info_request"]
+        if answer_days is not None:
+            today = timezone.localdate()
+            due = {"due_date": today + dt.timedelta(days=int(param(answer_days, today)))}
+            fields.append("info_due_date")
+        step.transition("request_info", question=question, payload={"question": question}, **due)
+        step.save(*fields)
         from .notifications import notify_person
 
         notify_person(case, "info_requested", step, subject=subject % {"ref": case.reference}, body=question)
         return case
 
 
-def case_receive_info(*, case_id, actor=None, answer="", lock):
+def case_receive_info(*, case_id, actor=None, answer="", lock, fields=()):
     """The person's answer arrived (portal: actor None; counter: the staff member); work goes on.
-    The answer is kept as a comment on the case."""
+    The answer is kept as a comment on the case. ``fields``: what the type's transition changes
+    besides the state."""
     answer = (answer or "").strip()
     with transaction.atomic():
         case = lock(case_id)
-        authority = grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = step_for(case, actor, authority)
+        step = step_for(case, actor, counter_grant(actor, case.owning_unit))
         step.transition("receive_info", payload={"answer": answer})
         if answer:
             CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
+        step.save(*fields)
+        return case
+
+
+def withdraw(*, case_id, actor, reason, lock, notify):
+    """The person (``actor`` None) or a staff member at the counter withdraws the case: one
+    service for every type. ``lock`` locks and returns the case; ``notify(case, step, reason)``
+    tells the person."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        case = lock(case_id)
+        step = step_for(case, actor, counter_grant(actor, case.owning_unit))
+        case_withdraw(step, reason)
         step.save()
+        notify(case, step, reason)
         return case
 
 

@@ -95,11 +95,6 @@ def _due(grievance, start):
     return engine.sla_due(key, start)
 
 
-def _counter_grant(grievance, actor):
-    """A person's own action (actor None) or staff recording it at a counter of the owning branch."""
-    return engine.grant(actor, Power.WORK_CASE, grievance.owning_unit) if actor is not None else None
-
-
 def _held_task(grievance, actor, node, power=Power.WORK_CASE):
     """(task, unit, grant): the open task at ``node``, held by ``actor``, who has ``power`` at the
     unit whose queue holds it."""
@@ -228,7 +223,7 @@ def grievance_receive_info(*, case_id, actor=None, answer=""):
     answer = (answer or "").strip()
     with transaction.atomic():
         grievance = _lock(case_id)
-        step = engine.step_for(grievance, actor, _counter_grant(grievance, actor))
+        step = engine.step_for(grievance, actor, engine.counter_grant(actor, grievance.owning_unit))
         step.transition("receive_info", payload={"answer": answer})
         if answer:
             CaseComment.objects.create(case=grievance, author=actor, text=answer, created_at=timezone.now())
@@ -280,7 +275,7 @@ def grievance_reopen(*, case_id, actor=None, reason, on=None):
     on = on or timezone.localdate()
     with transaction.atomic():
         grievance = _lock(case_id)
-        authority = _counter_grant(grievance, actor)
+        authority = engine.counter_grant(actor, grievance.owning_unit)
         if grievance.state == G.RESOLVED and on > grievance.reopen_until:
             raise ReopenPeriodOver(
                 _("The grievance could be reopened until %(date)s.") % {"date": grievance.reopen_until}
@@ -307,7 +302,7 @@ def grievance_close(*, case_id, actor=None, on=None):
     on = on or timezone.localdate()
     with transaction.atomic():
         grievance = _lock(case_id)
-        authority = _counter_grant(grievance, actor)
+        authority = engine.counter_grant(actor, grievance.owning_unit)
         if grievance.state == G.RESOLVED and on <= grievance.reopen_until:
             raise ReopenPeriodRunning(
                 _("The claimant may reopen the grievance until %(date)s; it can be closed after that day.")
@@ -329,12 +324,8 @@ def grievance_close(*, case_id, actor=None, on=None):
 
 def grievance_withdraw(*, case_id, actor=None, reason=""):
     """The claimant withdraws an open grievance (through the portal or at a counter)."""
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        grievance = _lock(case_id)
-        step = engine.step_for(grievance, actor, _counter_grant(grievance, actor))
-        engine.case_withdraw(step, reason)
-        step.save()
+
+    def notify(grievance, step, reason):
         _notify(
             grievance,
             "withdrawn",
@@ -342,7 +333,8 @@ def grievance_withdraw(*, case_id, actor=None, reason=""):
             _("Your grievance %(ref)s is withdrawn"),
             _("We have recorded the withdrawal of your grievance."),
         )
-        return grievance
+
+    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)
 
 
 # --- Escalation ----------------------------------------------------------------------------------
@@ -356,7 +348,7 @@ def grievance_escalate(*, case_id, actor=None, reason, on=None):
     on = on or timezone.localdate()
     with transaction.atomic():
         grievance = _lock(case_id)
-        authority = _counter_grant(grievance, actor)
+        authority = engine.counter_grant(actor, grievance.owning_unit)
         if grievance.state not in Grievance.OPEN_STATES:
             raise CaseTransitionError(
                 _("Only an open grievance can be escalated: this one is %(state)s.")

@@ -1,10 +1,26 @@
-"""The one way to lock a case row: a waiting lock bounded by lock_timeout."""
+"""The one way to lock a case row, and the account row a case's decision changes: waiting
+locks bounded by lock_timeout."""
+
+from contextlib import contextmanager
 
 from django.db import OperationalError, connection
+
+from registry.models import Employer, Person
 
 from .errors import CaseLocked, CaseNotFound
 
 LOCK_TIMEOUT = "10s"
+
+
+@contextmanager
+def _busy_is_locked():
+    """A lock not granted within LOCK_TIMEOUT becomes ``CaseLocked`` (a 409 to try again)."""
+    try:
+        yield
+    except OperationalError as exc:
+        if "lock timeout" in str(exc):
+            raise CaseLocked() from exc
+        raise
 
 
 def lock_case(model, case_id, *, related=()):
@@ -17,11 +33,17 @@ def lock_case(model, case_id, *, related=()):
         qs = qs.select_for_update(of=("self", "case_ptr")) if model._meta.parents else qs.select_for_update()
     if related:
         qs = qs.select_related(*related)
-    try:
-        return qs.get(pk=case_id)
-    except model.DoesNotExist as exc:
-        raise CaseNotFound() from exc
-    except OperationalError as exc:
-        if "lock timeout" in str(exc):
-            raise CaseLocked() from exc
-        raise
+    with _busy_is_locked():
+        try:
+            return qs.get(pk=case_id)
+        except model.DoesNotExist as exc:
+            raise CaseNotFound() from exc
+
+
+def lock_account(case):
+    """Lock the row of the case's account, the employer or the person it concerns, after the
+    case row (``lock_case``, whose lock timeout holds for the rest of the transaction). Lock
+    order, the same in every service: the case first, then its one account."""
+    model, pk = (Employer, case.employer_id) if getattr(case, "employer_id", None) else (Person, case.person_id)
+    with _busy_is_locked():
+        return model.objects.select_for_update().get(pk=pk)

@@ -27,6 +27,7 @@ from workflows import routing
 from workflows.medical_flow import MedicalCommissionFlow
 
 from . import engine
+from .claims import claim_receive_info
 from .errors import CaseTransitionError, DomainError, InvalidInput, NotAuthorized
 from .locks import lock_case
 from .models import (
@@ -40,7 +41,6 @@ from .models import (
     MedicalState,
 )
 from .notifications import notify_person
-from .services import claim_receive_info
 
 # A commission sits with at least three members, so that its decision is taken by a majority of
 # doctors and never rests on one or two opinions; an appeal commission needs as many new members.
@@ -406,7 +406,7 @@ def medical_appeal(*, case_id, actor=None, grounds):
     grounds = engine.required_text(grounds, _("Give the grounds of the appeal."), "grounds")
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
+        authority = engine.counter_grant(actor, case.owning_unit)
         today = timezone.localdate()
         if case.state == MedicalState.DECIDED and today > appeal_deadline(case):
             raise CaseTransitionError(
@@ -435,7 +435,7 @@ def medical_finalise(*, case_id, actor=None, on=None):
     on = on or timezone.localdate()
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
+        authority = engine.counter_grant(actor, case.owning_unit)
         if case.state == MedicalState.DECIDED and on <= appeal_deadline(case):
             raise CaseTransitionError(
                 _("The decision may still be appealed until %(date)s.") % {"date": appeal_deadline(case).isoformat()}
@@ -487,13 +487,8 @@ def finalise_due_decisions(*, on=None, batch=500):
 
 def medical_withdraw(*, case_id, actor=None, reason=""):
     """The person withdraws the request before the decision."""
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        engine.case_withdraw(step, reason)
-        step.save()
+
+    def notify(case, step, reason):
         notify_person(
             case,
             "withdrawn",
@@ -501,4 +496,5 @@ def medical_withdraw(*, case_id, actor=None, reason=""):
             subject=_("Your medical commission request %(ref)s is withdrawn") % {"ref": case.reference},
             body=reason or _("The request was withdrawn."),
         )
-        return case
+
+    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)

@@ -31,7 +31,7 @@ from workflows.payee_flow import RepresentativePayeeFlow
 
 from . import engine
 from .errors import CaseTransitionError, Conflict, DomainError, FourEyesViolation, InvalidInput
-from .locks import lock_case
+from .locks import lock_account, lock_case
 from .models import CaseType, PayeeState, RepresentativePayee
 from .notifications import notify_person
 
@@ -170,7 +170,7 @@ def _check_four_eyes(case, actor, authority):
 def _check_single_designation(case, on):
     """Lock the beneficiary's row (serialising approvals and activations for one beneficiary) and
     refuse if another request or designation already holds the beneficiary."""
-    Person.objects.select_for_update().filter(pk=case.person_id).values_list("pk", flat=True).first()
+    lock_account(case)
     other_case = (
         RepresentativePayee.objects.filter(person_id=case.person_id, state__in=HOLDING)
         .exclude(pk=case.pk)
@@ -292,7 +292,7 @@ def payee_activate(*, case_id, actor=None, on=None):
     on = on or timezone.localdate()
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
+        authority = engine.counter_grant(actor, case.owning_unit)
         if case.state == P.APPROVED and case.active_from > on:
             raise CaseTransitionError(_("The designation starts on %(date)s.") % {"date": case.active_from.isoformat()})
         step = engine.step_for(case, actor, authority)
@@ -400,13 +400,8 @@ def payee_revoke(*, case_id, actor, reason):
 
 def payee_withdraw(*, case_id, actor=None, reason=""):
     """The beneficiary withdraws the request before it is approved."""
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        engine.case_withdraw(step, reason)
-        step.save()
+
+    def notify(case, step, reason):
         _notify(
             case,
             "withdrawn",
@@ -414,4 +409,5 @@ def payee_withdraw(*, case_id, actor=None, reason=""):
             subject=_("Representative payee request %(ref)s withdrawn") % {"ref": case.reference},
             body=reason or _("The request was withdrawn."),
         )
-        return case
+
+    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)

@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from registry.models import Payment
 
+from .claims import claim_pay_due
 from .errors import DomainError
 from .models import BenefitClaim, ClaimState
-from .services import claim_pay_due
 
 
 def claims_with_payments_due(on, batch=1000):

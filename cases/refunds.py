@@ -25,14 +25,14 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry import ledger
-from registry.models import ContributionEntry, Employer, LedgerPosting, Person
+from registry.models import ContributionEntry, LedgerPosting
 from registry.selectors import verified_bank_account
 from roles.powers import Power
 from rules.benefits import money
@@ -40,8 +40,8 @@ from workflows import routing
 from workflows.refund_flow import RefundFlow
 
 from . import engine
-from .errors import CaseLocked, CaseTransitionError, Conflict, InvalidInput
-from .locks import lock_case
+from .errors import CaseTransitionError, Conflict, InvalidInput
+from .locks import lock_account, lock_case
 from .models import CaseType, ContributionRefund, RefundState
 from .notifications import notify_person
 
@@ -113,18 +113,6 @@ def refund_allocation(case, amount):
         if left == 0:
             return parts
     raise RefundExceedsOverpayment()
-
-
-def _lock_account(case):
-    """Lock the account's row. Lock order, the same in every refund decision: the case row first
-    (``lock_case``), then the one account of the case (a person or an employer)."""
-    model, pk = (Person, case.person_id) if case.person_id else (Employer, case.employer_id)
-    try:
-        return model.objects.select_for_update().get(pk=pk)
-    except OperationalError as exc:
-        if "lock timeout" in str(exc):
-            raise CaseLocked() from exc
-        raise
 
 
 def _payment_account(case, on):
@@ -310,15 +298,7 @@ def refund_recommend(*, case_id, actor, approve, amount=None, note=""):
             },
         )
         routing.task_create(case, RefundFlow.decide, unit=unit, audit=step.audit)
-        step.save(
-            "refundable_amount",
-            "recommendation",
-            "recommended_amount",
-            "recommendation_note",
-            "recommended_by",
-            "recommended_on_behalf_of",
-            "deciding_unit",
-        )
+        step.save("refundable_amount", *ContributionRefund.RECOMMENDATION_FIELDS)
         return case
 
 
@@ -346,7 +326,7 @@ def refund_decide(*, case_id, actor, approve, note=""):
         now = timezone.now()
         today = timezone.localdate(now)
         if approve:
-            _lock_account(case)
+            lock_account(case)
             refundable = refundable_amount(case)
             if case.recommended_amount > refundable:
                 raise RefundExceedsOverpayment(
@@ -380,15 +360,7 @@ def refund_decide(*, case_id, actor, approve, note=""):
             subject = _("Decision on your refund request %(ref)s") % {"ref": case.reference}
             body = _("Your refund request was rejected: %(note)s") % {"note": note}
         routing.process_finish(case.process, at=now)
-        step.save(
-            "decided_by",
-            "decided_on_behalf_of",
-            "decided_at",
-            "decision_note",
-            "approved_amount",
-            "bank_account",
-            "payment_order",
-        )
+        step.save("bank_account", "payment_order", *ContributionRefund.DECISION_FIELDS)
         notify_person(case, "approved" if approve else "rejected", step, subject=subject, body=body)
         return case
 
@@ -429,13 +401,8 @@ def _order_payment(step, account, parts, value_date):
 
 def refund_withdraw(*, case_id, actor=None, reason=""):
     """The applicant withdraws the request before a decision (portal: actor None)."""
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        engine.case_withdraw(step, reason)
-        step.save()
+
+    def notify(case, step, reason):
         notify_person(
             case,
             "withdrawn",
@@ -443,4 +410,5 @@ def refund_withdraw(*, case_id, actor=None, reason=""):
             subject=_("Your refund request %(ref)s is withdrawn") % {"ref": case.reference},
             body=_("Your refund request is closed, as you asked."),
         )
-        return case
+
+    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)

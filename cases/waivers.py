@@ -27,20 +27,20 @@ checked, the transition, its audit event, save, notifications after commit.
 import datetime as dt
 from decimal import Decimal
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import ledger
-from registry.models import Employer, LedgerPosting, Person
+from registry.models import LedgerPosting
 from roles.powers import Power
 from rules.parameters import params
 from workflows import routing
 from workflows.waiver_flow import ArrearsWaiverFlow
 
 from . import engine
-from .errors import CaseLocked, Conflict, InvalidInput
-from .locks import lock_case
+from .errors import Conflict, InvalidInput
+from .locks import lock_account, lock_case
 from .models import ArrearsWaiver, CaseType
 from .notifications import notify_person
 
@@ -287,31 +287,11 @@ def waiver_recommend(*, case_id, actor, approve, amount=None, note=""):
             ),
         )
         routing.task_create(case, ArrearsWaiverFlow.decide, unit=unit, audit=step.audit)
-        step.save(
-            "penalty_amount",
-            "penalty_computation",
-            "recommendation",
-            "recommended_amount",
-            "recommendation_note",
-            "recommended_by",
-            "recommended_on_behalf_of",
-            "deciding_unit",
-        )
+        step.save("penalty_amount", "penalty_computation", *ArrearsWaiver.RECOMMENDATION_FIELDS)
         return case
 
 
 # --- Decision ---------------------------------------------------------------------------------------
-
-
-def _lock_account(case):
-    """Lock the account's row (employer or person): waivers of one account are decided one at a time."""
-    model, pk = (Employer, case.employer_id) if case.employer_id else (Person, case.person_id)
-    try:
-        return model.objects.select_for_update().get(pk=pk)
-    except OperationalError as exc:
-        if "lock timeout" in str(exc):
-            raise CaseLocked() from exc
-        raise
 
 
 def waiver_decide(*, case_id, actor, approve, note=""):
@@ -332,7 +312,7 @@ def waiver_decide(*, case_id, actor, approve, note=""):
         task = engine.decision_task(case, actor)
         today = timezone.localdate()
         if approve:
-            _lock_account(case)
+            lock_account(case)
             statement, computation = _case_statement(case, on=today)
             if case.recommended_amount > statement.outstanding:
                 raise Conflict(
@@ -377,7 +357,7 @@ def waiver_decide(*, case_id, actor, approve, note=""):
             subject = _("Decision on your waiver request %(ref)s") % {"ref": case.reference}
             body = _("Your request was rejected: %(note)s") % {"note": note}
         routing.process_finish(case.process)
-        step.save("decided_by", "decided_on_behalf_of", "decided_at", "decision_note", "approved_amount")
+        step.save(*ArrearsWaiver.DECISION_FIELDS)
         notify_person(case, "applied" if approve else "rejected", step, subject=subject, body=body)
         return case
 
@@ -387,13 +367,8 @@ def waiver_decide(*, case_id, actor, approve, note=""):
 
 def waiver_withdraw(*, case_id, actor=None, reason=""):
     """Withdraw the request before its decision (portal: actor None; counter: the staff member)."""
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        case = lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit) if actor is not None else None
-        step = engine.step_for(case, actor, authority)
-        engine.case_withdraw(step, reason)
-        step.save()
+
+    def notify(case, step, reason):
         notify_person(
             case,
             "withdrawn",
@@ -401,4 +376,5 @@ def waiver_withdraw(*, case_id, actor=None, reason=""):
             subject=_("Your waiver request %(ref)s is withdrawn") % {"ref": case.reference},
             body=reason or _("The request was withdrawn."),
         )
-        return case
+
+    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)

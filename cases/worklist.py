@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from roles.powers import Power
-from workflows import routing
 
 from . import engine, selectors
 from .errors import CaseNotFound, CaseTransitionError, Conflict, InvalidInput, NotAuthorized
@@ -23,22 +22,8 @@ class NothingToTake(Conflict):
 
 
 def _take_exact(*, case_id, task_id, actor):
-    """Take task ``task_id`` of case ``case_id`` under the case's lock, as ``engine.task_take``
-    does, but only if it is still that case's open task."""
-    with transaction.atomic():
-        case = engine.lock_any(case_id)
-        task = engine.open_task(case)
-        if task.pk != task_id:
-            raise Conflict(_("The case has moved on to another step."))
-        unit, power = engine.task_queue(case, task)
-        authority = engine.grant(actor, power, unit)
-        step = engine.step_for(case, actor, authority, unit)
-        routing.task_assign(step.case, task, actor, audit=step.audit)
-        start = getattr(case, "TAKE_STARTS", {}).get(case.state)
-        if start:
-            step.transition(start)
-        step.save()
-        return case, task
+    """Take task ``task_id`` of case ``case_id`` if it is still that case's open task."""
+    return engine.task_take_exact(case_id=case_id, task_id=task_id, actor=actor)
 
 
 def task_take_next(*, actor, grants=None):

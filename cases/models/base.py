@@ -213,20 +213,18 @@ class DecisionFields(models.Model):
         self.decided_on_behalf_of = None
         self.decided_at = None
 
-    DECISION_FIELDS = [
-        "recommended_amount",
+    # What a service saves after each of the methods above.
+    RECOMMENDATION_FIELDS = [
         "recommendation",
+        "recommended_amount",
         "recommendation_note",
         "recommended_by",
         "recommended_on_behalf_of",
         "deciding_unit",
-        "decided_by",
-        "decided_on_behalf_of",
-        "decided_at",
-        "decision_note",
-        "approved_amount",
-        "previous_decider",
     ]
+    DECISION_FIELDS = ["decided_by", "decided_on_behalf_of", "decided_at", "decision_note", "approved_amount"]
+    # An appeal clears both and remembers the earlier decider (four eyes on the new decision).
+    REOPENED_FIELDS = [*RECOMMENDATION_FIELDS, *DECISION_FIELDS, "previous_decider"]
 
 
 def document_path(instance, filename):

@@ -177,11 +177,13 @@ def test_request_information_and_wait(reviewing, team):
     (task,) = tasks(claim)
     assert (task.status, task.owner_id) == (STATUS.ASSIGNED, team["operator"].pk)
 
-    services.claim_receive_info(case_id=claim.pk, answer="Certificate attached.")
+    services.claim_receive_info(case_id=claim.pk, answer="  Certificate attached.\n")
     claim = reload(claim)
     assert claim.state == ClaimState.IN_REVIEW
     assert claim.info_due_date is None
+    # The answer is kept as every type keeps it: without surrounding blanks.
     assert CaseComment.objects.get(case=claim).text == "Certificate attached."
+    assert last_event(claim).payload["answer"] == "Certificate attached."
     event = last_event(claim)
     assert (event.action, event.actor_id, event.from_state, event.to_state) == (
         "benefit_claim.receive_info",

@@ -1,0 +1,265 @@
+"""Benefit claims: filing, review, recommendation, decision under four eyes, payment, withdrawal
+and appeal, built on ``cases.engine`` as every other type is (``cases/services.py`` gives the
+order each service follows)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import PaymentSchedule
+from registry.services import payment_schedule_create, payments_mark_paid
+from roles.powers import Power
+from workflows import routing
+from workflows.flows import BenefitClaimFlow
+
+from . import eligibility, engine
+from .errors import CaseTransitionError, InvalidInput
+from .locks import lock_case
+from .models import BenefitClaim, BenefitType, CaseType, ClaimState
+from .notifications import notify_person
+
+CLAIM_RELATED = ("owning_unit", "deciding_unit", "person")
+
+
+def _lock(case_id):
+    return lock_case(BenefitClaim, case_id, related=CLAIM_RELATED)
+
+
+# --- Filing ---------------------------------------------------------------------------------
+
+
+def claim_file(*, person, benefit_type, event_date, actor=None, channel="portal", deceased=None, sick_days=None):
+    """Create and submit a claim. ``actor`` None: the claimant through the portal, or the system.
+    A staff actor files at a counter and needs to work cases at the person's branch."""
+    if benefit_type not in BenefitType.values:
+        raise InvalidInput(_("Unknown benefit."), field="benefit_type")
+    if event_date is None or event_date > timezone.localdate() + dt.timedelta(days=366):
+        raise InvalidInput(_("Give the date of the event."), field="event_date")
+    if benefit_type in (BenefitType.FUNERAL, BenefitType.SURVIVORS) and deceased is None:
+        raise InvalidInput(_("Name the deceased person."), field="deceased")
+    if benefit_type == BenefitType.SICKNESS and not sick_days:
+        raise InvalidInput(_("Give the number of sick days."), field="sick_days")
+    with transaction.atomic():
+        claim, step, now = engine.case_create(
+            BenefitClaim,
+            prefix="BC",
+            owning_unit=person.branch,
+            actor=actor,
+            case_type=CaseType.BENEFIT_CLAIM,
+            audit_payload={"benefit": benefit_type, "channel": channel, "event_date": event_date},
+            person=person,
+            benefit_type=benefit_type,
+            channel=channel,
+            event_date=event_date,
+            deceased=deceased,
+            sick_days=sick_days,
+        )
+        engine.case_submit(
+            step,
+            BenefitClaimFlow,
+            BenefitClaimFlow.review,
+            now=now,
+            before=_assess,
+            at=now,
+            due_date=engine.sla_due(claim.case_type, timezone.localdate(now)),
+        )
+        step.save("submitted_at", "due_date", "assessment", "process")
+        return claim
+
+
+def _assess(claim):
+    """The eligibility assessment kept on the claim and recorded with its submission."""
+    claim.assessment = eligibility.as_json(eligibility.assess(claim))
+    return claim.assessment
+
+
+# --- Review -------------------------------------------------------------------------------------
+
+
+def claim_request_info(*, case_id, actor, question):
+    """Whoever holds the review task asks the claimant for information, to be answered within
+    the days of ``sla.information_request.days``; the task stays theirs."""
+    return engine.case_request_info(
+        case_id=case_id,
+        actor=actor,
+        question=question,
+        lock=_lock,
+        node="review",
+        empty_message=_("Write what the claimant must provide."),
+        subject=_("Information needed for your claim %(ref)s"),
+        answer_days="sla.information_request.days",
+    )
+
+
+def claim_receive_info(*, case_id, actor=None, answer=""):
+    """The claimant's answer arrived (portal: actor None; counter: the staff member)."""
+    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock, fields=["info_due_date"])
+
+
+def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
+    """The caseworker who holds the review task recommends approval (with the amount) or rejection.
+    The decision task goes to the nearest unit whose authority limit covers the amount."""
+    note = (note or "").strip()
+    with transaction.atomic():
+        claim = _lock(case_id)
+        grant = engine.grant(actor, Power.WORK_CASE, claim.owning_unit)
+        task = engine.own_task(claim, actor, "review")
+        assessment = eligibility.assess(claim)
+        claim.assessment = eligibility.as_json(assessment)
+        if approve:
+            value = assessment.amount if amount in (None, "") else engine.parse_amount(amount)
+            if not assessment.eligible or value <= 0:
+                raise InvalidInput(
+                    _("The claim is not eligible: %(reason)s") % {"reason": assessment.reason}, field="amount"
+                )
+            if value != assessment.amount and not note:
+                raise InvalidInput(_("Explain why the amount differs from the assessed amount."), field="note")
+            instalments = assessment.instalments
+            total = value * instalments
+            unit = engine.deciding_unit_for(claim, total)
+        else:
+            if not note:
+                raise InvalidInput(_("Give the reason for rejection."), field="note")
+            value, instalments, total, unit = None, 1, None, claim.owning_unit
+        step = engine.step_for(claim, actor, grant)
+        routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
+        escalated = unit.pk != claim.owning_unit_id
+        step.transition(
+            "recommend",
+            recommendation="approve" if approve else "reject",
+            amount=value,
+            instalments=instalments,
+            note=note,
+            by=actor,
+            on_behalf_of=grant.on_behalf_of_id and engine.user_by_id(grant.on_behalf_of_id),
+            deciding_unit=unit,
+            payload={
+                "recommendation": "approve" if approve else "reject",
+                "amount": value,
+                "instalments": instalments,
+                "total": total,
+                "deciding_unit": unit.code,
+                "escalated": escalated,
+                "note": note,
+            },
+        )
+        routing.task_create(claim, BenefitClaimFlow.decide, unit=unit, audit=step.audit)
+        step.save("assessment", "recommended_instalments", *BenefitClaim.RECOMMENDATION_FIELDS)
+        return claim
+
+
+# --- Decision ------------------------------------------------------------------------------------
+
+
+def claim_decide(*, case_id, actor, approve, note=""):
+    """Approve or reject a recommended claim. Four eyes: neither the recommender nor the person
+    they acted for may decide. Approval needs an authority limit covering the total amount;
+    an approved claim gets its payment schedule and the claimant is notified after commit."""
+    note = (note or "").strip()
+    with transaction.atomic():
+        claim = _lock(case_id)
+        total = (claim.recommended_amount or Decimal(0)) * claim.recommended_instalments
+        grant = engine.decision_authority(claim, actor, approve=approve, total=total)
+        if not approve and not note:
+            raise InvalidInput(_("Give the reason for rejection."), field="note")
+        task = engine.decision_task(claim, actor)
+        step = engine.step_for(claim, actor, grant, claim.deciding_unit)
+        now = timezone.now()
+        routing.task_complete(
+            step.case, task, user=actor, audit=step.audit, outcome="approved" if approve else "rejected"
+        )
+        on_behalf_of = grant.on_behalf_of_id and engine.user_by_id(grant.on_behalf_of_id)
+        if approve:
+            step.transition(
+                "approve",
+                by=actor,
+                on_behalf_of=on_behalf_of,
+                at=now,
+                note=note,
+                payload={"amount": claim.recommended_amount, "total": total, "note": note},
+            )
+            _start_payment(step, now)
+            subject = _("Your claim %(ref)s is approved") % {"ref": claim.reference}
+            body = _("Amount: %(amount)s, %(n)s payment(s).") % {
+                "amount": claim.approved_amount,
+                "n": claim.recommended_instalments,
+            }
+        else:
+            step.transition("reject", by=actor, on_behalf_of=on_behalf_of, at=now, note=note, payload={"note": note})
+            subject = _("Decision on your claim %(ref)s") % {"ref": claim.reference}
+            body = _("Your claim was rejected: %(note)s") % {"note": note}
+        step.save(*BenefitClaim.DECISION_FIELDS)
+        notify_person(claim, "approved" if approve else "rejected", step, subject=subject, body=body)
+        return claim
+
+
+def _start_payment(step, now):
+    claim = step.case
+    schedule = payment_schedule_create(
+        case_reference=claim.reference,
+        person=claim.person,
+        amount=claim.approved_amount,
+        instalments=claim.recommended_instalments,
+        first_due=timezone.localdate(now),
+        at=now,
+    )
+    step.transition(
+        "start_payment",
+        payload={"schedule": schedule.pk, "total": schedule.total, "bank_account": schedule.bank_account_id},
+    )
+
+
+def claim_pay_due(*, case_id, actor=None, on=None):
+    """Pay the instalments due by ``on``; close the claim when its schedule is paid in full.
+    ``actor`` None: the payment run; otherwise a finance officer."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        claim = _lock(case_id)
+        grant = engine.counter_grant(actor, claim.owning_unit, Power.EXECUTE_PAYMENT)
+        if claim.state != ClaimState.IN_PAYMENT:
+            raise CaseTransitionError(_("The claim is not in payment."))
+        schedule = PaymentSchedule.objects.select_for_update().get(case_reference=claim.reference)
+        paid, completed = payments_mark_paid(schedule=schedule, on=on)
+        step = engine.step_for(claim, actor, grant)
+        if paid:
+            step.audit(
+                "benefit_claim.paid",
+                payload={
+                    "payments": [p.pk for p in paid],
+                    "amount": sum((p.amount for p in paid), Decimal(0)),
+                    "iban": paid[0].iban,
+                },
+            )
+        if completed:
+            step.transition("close")
+            routing.process_finish(claim.process)
+        step.save()
+        return paid, completed
+
+
+# --- Claimant actions -----------------------------------------------------------------------------
+
+
+def claim_withdraw(*, case_id, actor=None, reason=""):
+    """The claimant withdraws the claim before a decision (portal: actor None; counter: staff)."""
+    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=lambda *_args: None)
+
+
+def claim_appeal(*, case_id, actor=None, grounds=""):
+    """The claimant appeals a rejection: the claim goes back to the review queue; whoever
+    decided it before cannot decide it again."""
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise InvalidInput(_("Give the grounds of the appeal."), field="grounds")
+    with transaction.atomic():
+        claim = _lock(case_id)
+        grant = engine.counter_grant(actor, claim.owning_unit)
+        step = engine.step_for(claim, actor, grant)
+        today = timezone.localdate()
+        step.transition("appeal", due_date=engine.sla_due(claim.case_type, today), payload={"grounds": grounds})
+        routing.task_create(claim, BenefitClaimFlow.review, unit=claim.owning_unit, audit=step.audit)
+        step.save("due_date", *BenefitClaim.REOPENED_FIELDS)
+        return claim
