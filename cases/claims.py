@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.models import PaymentSchedule
 from registry.services import payment_schedule_create, payments_mark_paid
@@ -79,24 +80,12 @@ def _assess(claim):
 # --- Review -------------------------------------------------------------------------------------
 
 
-def claim_request_info(*, case_id, actor, question):
-    """Whoever holds the review task asks the claimant for information, to be answered within
-    the days of ``sla.information_request.days``; the task stays theirs."""
-    return engine.case_request_info(
-        case_id=case_id,
-        actor=actor,
-        question=question,
-        lock=_lock,
-        node="review",
-        empty_message=_("Write what the claimant must provide."),
-        subject=_("Information needed for your claim %(ref)s"),
-        answer_days="sla.information_request.days",
-    )
-
-
-def claim_receive_info(*, case_id, actor=None, answer=""):
-    """The claimant's answer arrived (portal: actor None; counter: the staff member)."""
-    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock, fields=["info_due_date"])
+claim_request_info, claim_receive_info = engine.info_services(
+    _lock,
+    gettext_lazy("Write what the claimant must provide."),
+    gettext_lazy("Information needed for your claim %(ref)s"),
+    answer_days="sla.information_request.days",
+)
 
 
 def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
@@ -224,20 +213,25 @@ def claim_pay_due(*, case_id, actor=None, on=None):
         schedule = PaymentSchedule.objects.select_for_update().get(case_reference=claim.reference)
         paid, completed = payments_mark_paid(schedule=schedule, on=on)
         step = engine.step_for(claim, actor, grant)
-        if paid:
-            step.audit(
-                "benefit_claim.paid",
-                payload={
-                    "payments": [p.pk for p in paid],
-                    "amount": sum((p.amount for p in paid), Decimal(0)),
-                    "iban": paid[0].iban,
-                },
-            )
-        if completed:
-            step.transition("close")
-            routing.process_finish(claim.process)
+        record_paid(step, paid, completed)
         step.save()
         return paid, completed
+
+
+def record_paid(step, paid, completed, at=None):
+    """The audit event of the instalments just paid; the claim closes when they were the last."""
+    if paid:
+        step.audit(
+            "benefit_claim.paid",
+            payload={
+                "payments": [payment.pk for payment in paid],
+                "amount": sum((payment.amount for payment in paid), Decimal(0)),
+                "iban": paid[0].iban,
+            },
+        )
+    if completed:
+        step.transition("close")
+        routing.process_finish(step.case.process, at=at)
 
 
 # --- Claimant actions -----------------------------------------------------------------------------

@@ -405,7 +405,7 @@ def case_request_info(*, case_id, actor, question, lock, node, empty_message, su
     waiting. ``lock`` locks and returns the case; ``subject`` is the notification's subject, with
     ``%(ref)s`` for the reference. ``answer_days``: the parameter giving the days the person has to
     answer, for a type whose request carries a due date (``info_due_date``)."""
-    question = required_text(question, empty_message, "question")
+    question = required_text(question, str(empty_message), "question")
     with transaction.atomic():
         case = lock(case_id)
         authority = grant(actor, Power.WORK_CASE, case.owning_unit)
@@ -420,8 +420,45 @@ def case_request_info(*, case_id, actor, question, lock, node, empty_message, su
         step.save(*fields)
         from .notifications import notify_person
 
-        notify_person(case, "info_requested", step, subject=subject % {"ref": case.reference}, body=question)
+        notify_person(case, "info_requested", step, subject=str(subject) % {"ref": case.reference}, body=question)
         return case
+
+
+@dataclass(frozen=True)
+class InfoRequest:
+    """How a type asks the person for information: the lock of its cases, the task that asks,
+    the refusal of an empty question, the notification's subject (with ``%(ref)s``), and the
+    parameter of the days to answer when the request carries a due date."""
+
+    lock: object
+    empty_message: str
+    subject: str
+    node: str = "review"
+    answer_days: str | None = None
+
+    def ask(self, *, case_id, actor, question):
+        """Whoever holds the task asks the person for information; the task stays theirs."""
+        return case_request_info(
+            case_id=case_id,
+            actor=actor,
+            question=question,
+            lock=self.lock,
+            node=self.node,
+            empty_message=self.empty_message,
+            subject=self.subject,
+            answer_days=self.answer_days,
+        )
+
+    def receive(self, *, case_id, actor=None, answer=""):
+        """The person's answer arrived (portal: actor None; counter: the staff member)."""
+        fields = ["info_due_date"] if self.answer_days else []
+        return case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=self.lock, fields=fields)
+
+
+def info_services(lock, empty_message, subject, **options):
+    """(ask, receive): a type's two services of an information request (``InfoRequest``)."""
+    spec = InfoRequest(lock, empty_message, subject, **options)
+    return spec.ask, spec.receive
 
 
 def case_receive_info(*, case_id, actor=None, answer="", lock, fields=()):

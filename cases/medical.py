@@ -19,6 +19,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.models import DisabilityAssessment
 from roles.powers import Power
@@ -99,22 +100,11 @@ def medical_request(*, person, purpose, related_claim=None, actor=None):
 # --- Documents review ---------------------------------------------------------------------------
 
 
-def medical_request_info(*, case_id, actor, question):
-    """The operator reviewing the documents asks the person for more and waits inside the task."""
-    return engine.case_request_info(
-        case_id=case_id,
-        actor=actor,
-        question=question,
-        lock=_lock,
-        node="review",
-        empty_message=_("Write which documents the person must provide."),
-        subject=_("Documents needed for your medical commission %(ref)s"),
-    )
-
-
-def medical_receive_info(*, case_id, actor=None, answer=""):
-    """The documents arrived (portal: actor None; counter: the staff member): the review goes on."""
-    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock)
+medical_request_info, medical_receive_info = engine.info_services(
+    _lock,
+    gettext_lazy("Write which documents the person must provide."),
+    gettext_lazy("Documents needed for your medical commission %(ref)s"),
+)
 
 
 # --- Sessions -----------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from workflows import routing
 from workflows.flows import BenefitClaimFlow
 
 from . import eligibility
+from .claims import record_paid
 from .engine import Step, new_reference
 from .errors import InvalidInput
 from .models import BenefitClaim, BenefitType, CaseType, Channel, ClaimState
@@ -523,18 +524,7 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
             payload={"schedule": schedule.pk, "total": schedule.total, "bank_account": schedule.bank_account_id},
         )
         paid, completed = payments_mark_paid(schedule=schedule, on=today, at=now)
-        if paid:
-            step.audit(
-                "benefit_claim.paid",
-                payload={
-                    "payments": [payment.pk for payment in paid],
-                    "amount": sum((payment.amount for payment in paid), Decimal(0)),
-                    "iban": paid[0].iban,
-                },
-            )
-        if completed:
-            step.transition("close")
-            routing.process_finish(claim.process, at=now)
+        record_paid(step, paid, completed, at=now)
         step.save(*CLAIM_FIELDS)
 
         amount = {"amount": claim.approved_amount, "ref": claim.reference}

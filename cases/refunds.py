@@ -230,22 +230,11 @@ def refund_file(*, person=None, employer=None, period_from, period_to, reason, r
 # --- Review ------------------------------------------------------------------------------------
 
 
-def refund_request_info(*, case_id, actor, question):
-    """Whoever holds the review task asks the applicant for information; the task stays theirs."""
-    return engine.case_request_info(
-        case_id=case_id,
-        actor=actor,
-        question=question,
-        lock=_lock,
-        node="review",
-        empty_message=_("Write what the applicant must provide."),
-        subject=_("Information needed for your refund request %(ref)s"),
-    )
-
-
-def refund_receive_info(*, case_id, actor=None, answer=""):
-    """The applicant's answer arrived (portal: actor None; counter: the staff member)."""
-    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock)
+refund_request_info, refund_receive_info = engine.info_services(
+    _lock,
+    gettext_lazy("Write what the applicant must provide."),
+    gettext_lazy("Information needed for your refund request %(ref)s"),
+)
 
 
 def refund_recommend(*, case_id, actor, approve, amount=None, note=""):

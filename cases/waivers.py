@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry import ledger
 from registry.models import LedgerPosting
@@ -217,22 +218,11 @@ def _lock(case_id):
     return lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
 
 
-def waiver_request_info(*, case_id, actor, question):
-    """Whoever holds the review task asks the applicant for information; the task stays theirs."""
-    return engine.case_request_info(
-        case_id=case_id,
-        actor=actor,
-        question=question,
-        lock=_lock,
-        node="review",
-        empty_message=_("Write what the applicant must provide."),
-        subject=_("Information needed for your waiver request %(ref)s"),
-    )
-
-
-def waiver_receive_info(*, case_id, actor=None, answer=""):
-    """The applicant's answer arrived (portal: actor None; counter: the staff member)."""
-    return engine.case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=_lock)
+waiver_request_info, waiver_receive_info = engine.info_services(
+    _lock,
+    gettext_lazy("Write what the applicant must provide."),
+    gettext_lazy("Information needed for your waiver request %(ref)s"),
+)
 
 
 def waiver_recommend(*, case_id, actor, approve, amount=None, note=""):
