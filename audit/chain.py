@@ -47,6 +47,12 @@ def event_hash(event):
         "client_ip": event.client_ip,
         "prev_hash": event.prev_hash,
     }
+    # The actor's kind, identity and whom it acted for are hashed when recorded (events written
+    # before they existed have none, and keep their hashes).
+    for key in ("actor_kind", "actor_identity", "acting_for"):
+        value = getattr(event, key, None)
+        if value:
+            data[key] = value
     return hashlib.sha256(_canonical(data).encode()).hexdigest()
 
 

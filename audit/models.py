@@ -34,6 +34,10 @@ class AuditEvent(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_label = models.CharField(_("actor"), max_length=150)
+    # Who acted, beyond the account (audit.actors); NULL on events written before actors had kinds.
+    actor_kind = models.CharField(_("kind of actor"), max_length=20, null=True, blank=True)
+    actor_identity = models.CharField(_("actor's identity"), max_length=80, null=True, blank=True)
+    acting_for = models.CharField(_("acting for"), max_length=120, null=True, blank=True)
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

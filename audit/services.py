@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .actors import as_actor
 from .chain import GENESIS, HeadsDigest, checkpoint_hash, event_hash, jsonable
 from .context import current_client_ip, current_request_id
 from .models import AuditCheckpoint, AuditCheckpointHead, AuditEvent
@@ -56,11 +57,17 @@ def build_event(
     request_id=None,
     client_ip=None,
 ):
-    """An unsaved, hashed event following ``head``. For bulk paths; others use record_event."""
+    """An unsaved, hashed event following ``head``. For bulk paths; others use record_event.
+    ``actor``: an ``audit.actors.Actor``, a staff member's account, or None for an unnamed
+    system step of the audit and role machinery itself."""
+    who = as_actor(actor) if actor is not None else None
     event = AuditEvent(
         occurred_at=occurred_at or timezone.now(),
-        actor=actor,
-        actor_label=actor.get_username() if actor is not None else SYSTEM_LABEL,
+        actor=who.user if who is not None else None,
+        actor_label=who.label if who is not None else SYSTEM_LABEL,
+        actor_kind=who.kind if who is not None else None,
+        actor_identity=(who.identity or None) if who is not None else None,
+        acting_for=(who.acting_for or None) if who is not None else None,
         on_behalf_of_id=on_behalf_of.pk if on_behalf_of is not None else on_behalf_of_id,
         org_unit_id=org_unit_id,
         subject_type=subject_type,

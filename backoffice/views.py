@@ -29,7 +29,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import engine, grievances, medical, payees, refunds, selectors, services, waivers, worklist
+from cases import catalog, engine, grievances, medical, payees, refunds, selectors, services, waivers, worklist
 from cases.models import (
     CASE_MODELS,
     CaseDocument,
@@ -388,13 +388,26 @@ class CaseState:
         """The user holds the open task at ``node`` and has ``power`` at the unit whose queue holds it."""
         return self.node == node and self.owns_task and self.may(power, self.task_unit)
 
+    def passes(self, power, unit):
+        """The user has ``power`` at ``unit`` and the type's own check of the open task's step
+        accepts them (``cases.catalog``: four eyes with delegation, as the service applies it)."""
+        if unit is None:
+            return False
+        try:
+            authority = authorize(self.user, power, unit=unit, grants=_grants(self.request))
+            catalog.check_step(self.case, self.node, self.user, authority)
+        except DomainError:
+            return False
+        return True
+
     def decides(self, node, *states):
-        """The decision task (``node``) is free or the user's, and the user may decide at the deciding unit."""
+        """The decision task (``node``) is free or the user's, and the user may decide it at the
+        deciding unit as the service would let them."""
         return (
             self.node == node
             and self.task.owner_id in (None, self.user.pk)
             and self.in_state(*states)
-            and self.may(Power.DECIDE_CASE, getattr(self.case, "deciding_unit", None))
+            and self.passes(Power.DECIDE_CASE, getattr(self.case, "deciding_unit", None))
         )
 
 
@@ -587,8 +600,7 @@ def _payee_approver(s):
         s.node == "approve"
         and s.task.owner_id in (None, s.user.pk)
         and s.in_state(PayeeState.VERIFIED)
-        and s.case.verified_by_id != s.user.pk
-        and s.may(Power.DECIDE_CASE, s.case.owning_unit)
+        and s.passes(Power.DECIDE_CASE, s.case.owning_unit)
     )
 
 
@@ -1038,7 +1050,7 @@ def _case_page(request, case, bound=None, status=200):
     extra = TYPE_CONTEXT[case.case_type](case) if case.case_type in TYPE_CONTEXT else {}
     state = CaseState(request, case, task, task_unit, task_power, extra)
     can = {
-        "take": task is not None and task.owner_id is None and state.may(task_power, task_unit),
+        "take": task is not None and task.owner_id is None and state.passes(task_power, task_unit),
         "release": task is not None
         and task.owner_id is not None
         and ((state.owns_task and state.may(task_power, task_unit)) or state.may(Power.REASSIGN_TASK, task_unit)),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actors import Actor
 from registry.models import PaymentSchedule
 from registry.services import payment_schedule_create, payments_mark_paid
 from roles.powers import Power
@@ -23,6 +24,8 @@ from .models import BenefitClaim, BenefitType, CaseType, ClaimState
 from .notifications import notify_person
 
 CLAIM_RELATED = ("owning_unit", "deciding_unit", "person")
+# Who pays due instalments when no finance officer does: the daily payment run.
+PAYMENT_RUN = Actor.system("payment run")
 
 
 def _lock(case_id):
@@ -32,9 +35,9 @@ def _lock(case_id):
 # --- Filing ---------------------------------------------------------------------------------
 
 
-def claim_file(*, person, benefit_type, event_date, actor=None, channel="portal", deceased=None, sick_days=None):
-    """Create and submit a claim. ``actor`` None: the claimant through the portal, or the system.
-    A staff actor files at a counter and needs to work cases at the person's branch."""
+def claim_file(*, person, benefit_type, event_date, actor, channel="portal", deceased=None, sick_days=None):
+    """Create and submit a claim. ``actor``: the claimant (or their representative) through the
+    portal, or a staff member at a counter of the person's branch (who needs to work cases there)."""
     if benefit_type not in BenefitType.values:
         raise InvalidInput(_("Unknown benefit."), field="benefit_type")
     if event_date is None or event_date > timezone.localdate() + dt.timedelta(days=366):
@@ -201,13 +204,13 @@ def _start_payment(step, now):
     )
 
 
-def claim_pay_due(*, case_id, actor=None, on=None):
+def claim_pay_due(*, case_id, actor=PAYMENT_RUN, on=None):
     """Pay the instalments due by ``on``; close the claim when its schedule is paid in full.
-    ``actor`` None: the payment run; otherwise a finance officer."""
+    ``actor``: the payment run (by default), or a finance officer."""
     on = on or timezone.localdate()
     with transaction.atomic():
         claim = _lock(case_id)
-        grant = engine.counter_grant(actor, claim.owning_unit, Power.EXECUTE_PAYMENT)
+        grant = engine.acting_grant(actor, claim, Power.EXECUTE_PAYMENT, people=False)
         if claim.state != ClaimState.IN_PAYMENT:
             raise CaseTransitionError(_("The claim is not in payment."))
         schedule = PaymentSchedule.objects.select_for_update().get(case_reference=claim.reference)
@@ -237,12 +240,12 @@ def record_paid(step, paid, completed, at=None):
 # --- Claimant actions -----------------------------------------------------------------------------
 
 
-def claim_withdraw(*, case_id, actor=None, reason=""):
-    """The claimant withdraws the claim before a decision (portal: actor None; counter: staff)."""
+def claim_withdraw(*, case_id, actor, reason=""):
+    """The claimant withdraws the claim before a decision (online, or at a counter)."""
     return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=lambda *_args: None)
 
 
-def claim_appeal(*, case_id, actor=None, grounds=""):
+def claim_appeal(*, case_id, actor, grounds=""):
     """The claimant appeals a rejection: the claim goes back to the review queue; whoever
     decided it before cannot decide it again."""
     grounds = (grounds or "").strip()
@@ -250,7 +253,7 @@ def claim_appeal(*, case_id, actor=None, grounds=""):
         raise InvalidInput(_("Give the grounds of the appeal."), field="grounds")
     with transaction.atomic():
         claim = _lock(case_id)
-        grant = engine.counter_grant(actor, claim.owning_unit)
+        grant = engine.acting_grant(actor, claim)
         step = engine.step_for(claim, actor, grant)
         today = timezone.localdate()
         step.transition("appeal", due_date=engine.sla_due(claim.case_type, today), payload={"grounds": grounds})

@@ -57,7 +57,7 @@ from workflows import routing
 
 from . import engine
 from .errors import DomainError, InvalidInput
-from .grievances import grievance_close, grievance_escalate
+from .grievances import DEADLINE_JOB, grievance_close, grievance_escalate
 from .models import CASE_MODELS, Case, CaseType, Grievance, GrievanceState, StaffAlert
 from .selectors import Page, unit_ids_by_power
 
@@ -269,7 +269,7 @@ def _next_level(case, on):
     Returns (the unit now holding the task or None, the refusal message or "")."""
     reason = _("Past its due date (%(due)s).") % {"due": case.due_date.isoformat()}
     try:
-        grievance_escalate(case_id=case.pk, actor=None, reason=reason, on=on)
+        grievance_escalate(case_id=case.pk, actor=DEADLINE_JOB, reason=reason, on=on)
     except DomainError as exc:
         log.info("case %s not escalated: %s", case.pk, exc.message)
         return None, exc.message
@@ -346,7 +346,7 @@ def mark_overdue(*, on=None):
 def close_expired_grievances(on, run):
     for case_id in expired_resolved_grievance_ids(on):
         try:
-            grievance_close(case_id=case_id, actor=None, on=on)
+            grievance_close(case_id=case_id, actor=DEADLINE_JOB, on=on)
         except DomainError as exc:
             run.refused.append((case_id, exc.message))
             continue

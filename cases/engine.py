@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from audit.actors import account_of, as_actor
 from audit.services import ChainHead, record_event
 from roles.models import OrgUnit
 from roles.powers import Power, roles_with
@@ -58,7 +59,7 @@ class Step:
     """One service call on one locked case: who acts, on whose behalf, and its audit events."""
 
     case: object
-    actor: object  # a User, or None for the system
+    actor: object  # an audit.actors.Actor, or a staff member's account
     on_behalf_of_id: int | None = None
     unit_id: int | None = None
 
@@ -99,10 +100,34 @@ def grant(user, power, unit, amount=None):
     return authorize(user, power, unit=unit, amount=amount)
 
 
-def counter_grant(actor, unit, power=Power.WORK_CASE):
-    """The grant of a staff member acting for the person at a counter (``power`` at ``unit``),
-    or None when the person acts themselves (``actor`` None)."""
-    return grant(actor, power, unit) if actor is not None else None
+def subject_of(case=None, *, person=None, employer=None):
+    """Whom a case (or a filing for ``person`` or ``employer``) is about, as actors name it:
+    "employer:3" or "person:12"."""
+    if case is not None:
+        employer, person = getattr(case, "employer_id", None), case.person_id
+    else:
+        employer, person = getattr(employer, "pk", employer), getattr(person, "pk", person)
+    return f"employer:{employer}" if employer else f"person:{person}"
+
+
+def acting_authority(actor, unit, subject, power=Power.WORK_CASE, *, people=True):
+    """How ``actor`` may do what the person concerned may do themselves (file, answer, withdraw,
+    appeal) on what concerns ``subject``: a staff member at a counter needs ``power`` at ``unit``
+    (the grant is returned); the person, their employer's user or their representative acts only
+    for themselves (``people`` False: not at all); the system acts under its job's name (None)."""
+    who = as_actor(actor)
+    if who.is_staff:
+        return grant(who.user, power, unit)
+    if who.is_system:
+        return None
+    if not people or who.subject != subject:
+        raise NotAuthorized()
+    return None
+
+
+def acting_grant(actor, case, power=Power.WORK_CASE, *, people=True):
+    """``acting_authority`` on an existing case, at its owning unit."""
+    return acting_authority(actor, case.owning_unit, subject_of(case), power, people=people)
 
 
 def step_for(case, actor, grant=None, unit=None):
@@ -165,8 +190,8 @@ def lock_any(case_id, related=("owning_unit", "person")):
 
 def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WORK_CASE, audit_payload=None, **fields):
     """Insert a new case of ``model`` in draft and write its first audit event.
-    A staff ``actor`` needs ``power`` at the owning unit; None is the portal or the system."""
-    authority = counter_grant(actor, owning_unit, power)
+    A staff ``actor`` needs ``power`` at the owning unit; anyone else files only for themselves
+    (``acting_grant``)."""
     now = timezone.now()
     case = model(
         reference=new_reference(prefix),
@@ -176,6 +201,7 @@ def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WOR
         updated_at=now,
         **fields,
     )
+    authority = acting_grant(actor, case, power)
     case.save(force_insert=True)
     step = step_for(case, actor, authority)
     step.audit(f"{case_type}.created", to_state=case.state, payload=audit_payload or {})
@@ -241,6 +267,9 @@ def task_take_exact(*, case_id, actor, task_id=None):
         expect_task(task, task_id)
         unit, power = task_queue(case, task)
         authority = grant(actor, power, unit)
+        from .catalog import check_step  # the type modules build on this one
+
+        check_step(case, task.flow_task.name, actor, authority)
         step = step_for(case, actor, authority, unit)
         routing.task_assign(step.case, task, actor, audit=step.audit)
         start = getattr(case, "TAKE_STARTS", {}).get(case.state)
@@ -283,8 +312,10 @@ def task_reassign(*, case_id, actor, to_user, task_id=None, owner_id=None):
         expect_task(task, task_id, owner_id)
         unit, power = task_queue(case, task)
         authority = grant(actor, Power.REASSIGN_TASK, unit)
+        from .catalog import check_step
+
         try:
-            grant(to_user, power, unit)
+            check_step(case, task.flow_task.name, to_user, grant(to_user, power, unit))
         except NotAuthorized as exc:
             raise InvalidInput(_("%(user)s may not do this task here.") % {"user": to_user}, field="user") from exc
         step = step_for(case, actor, authority, unit)
@@ -369,7 +400,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
 def case_document_add(*, case_id, actor, title, uploaded_file):
-    """Attach a document. ``actor`` None: the person concerned, through the portal."""
+    """Attach a document: a staff member working at the owning unit, or the person concerned."""
     if uploaded_file is None:
         raise InvalidInput(_("Choose a file."), field="file")
     title = (title or "").strip() or getattr(uploaded_file, "name", "")
@@ -377,14 +408,14 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
         raise InvalidInput(_("The file is larger than 10 MB."), field="file")
     with transaction.atomic():
         case = lock_any(case_id)
-        authority = counter_grant(actor, case.owning_unit)
+        authority = acting_grant(actor, case)
         content = uploaded_file.read()
         uploaded_file.seek(0)
         document = CaseDocument(
             case=case,
             title=title[:200],
             sha256=CaseDocument.digest(content),
-            uploaded_by=actor,
+            uploaded_by=account_of(actor),
             uploaded_at=timezone.now(),
         )
         document.file.save(uploaded_file.name, uploaded_file, save=False)
@@ -449,8 +480,8 @@ class InfoRequest:
             answer_days=self.answer_days,
         )
 
-    def receive(self, *, case_id, actor=None, answer=""):
-        """The person's answer arrived (portal: actor None; counter: the staff member)."""
+    def receive(self, *, case_id, actor, answer=""):
+        """The person's answer arrived (from the person, or recorded by staff at a counter)."""
         fields = ["info_due_date"] if self.answer_days else []
         return case_receive_info(case_id=case_id, actor=actor, answer=answer, lock=self.lock, fields=fields)
 
@@ -461,29 +492,29 @@ def info_services(lock, empty_message, subject, **options):
     return spec.ask, spec.receive
 
 
-def case_receive_info(*, case_id, actor=None, answer="", lock, fields=()):
-    """The person's answer arrived (portal: actor None; counter: the staff member); work goes on.
+def case_receive_info(*, case_id, actor, answer="", lock, fields=()):
+    """The person's answer arrived (from the person, or recorded by staff at a counter); work goes on.
     The answer is kept as a comment on the case. ``fields``: what the type's transition changes
     besides the state."""
     answer = (answer or "").strip()
     with transaction.atomic():
         case = lock(case_id)
-        step = step_for(case, actor, counter_grant(actor, case.owning_unit))
+        step = step_for(case, actor, acting_grant(actor, case))
         step.transition("receive_info", payload={"answer": answer})
         if answer:
-            CaseComment.objects.create(case=case, author=actor, text=answer, created_at=timezone.now())
+            CaseComment.objects.create(case=case, author=account_of(actor), text=answer, created_at=timezone.now())
         step.save(*fields)
         return case
 
 
 def withdraw(*, case_id, actor, reason, lock, notify):
-    """The person (``actor`` None) or a staff member at the counter withdraws the case: one
+    """The person (or a staff member at the counter) withdraws the case: one
     service for every type. ``lock`` locks and returns the case; ``notify(case, step, reason)``
     tells the person."""
     reason = (reason or "").strip()
     with transaction.atomic():
         case = lock(case_id)
-        step = step_for(case, actor, counter_grant(actor, case.owning_unit))
+        step = step_for(case, actor, acting_grant(actor, case))
         case_withdraw(step, reason)
         step.save()
         notify(case, step, reason)

@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 
+from audit.actors import Actor, account_of, as_actor
 from roles.models import OrgUnit
 from roles.powers import Power
 from rules.parameters import param
@@ -61,6 +62,8 @@ from .models import CaseComment, CaseType, Grievance, GrievanceCategory, Grievan
 from .notifications import notify_person
 
 G = GrievanceState
+# Who closes grievances past their reopening window and escalates overdue ones: the daily job.
+DEADLINE_JOB = Actor.system("deadlines")
 RELATED = ("owning_unit", "person")
 TITLE_MAX = Grievance._meta.get_field("title").max_length
 # Priorities whose answer is given by someone who may decide cases at the queue's unit.
@@ -134,7 +137,7 @@ def _notify(grievance, topic, step, subject, body):
 # --- Filing --------------------------------------------------------------------------------------
 
 
-def grievance_file(*, person, title, description, related_case=None, actor=None):
+def grievance_file(*, person, title, description, related_case=None, actor):
     """File a grievance for ``person``. ``actor`` None: the person through the portal; a staff
     actor files at a counter and needs to work cases at the person's branch. It goes to the
     triage queue of the person's branch."""
@@ -158,7 +161,7 @@ def grievance_file(*, person, title, description, related_case=None, actor=None)
             audit_payload={
                 "title": title,
                 "related_case": related_case.reference if related_case is not None else None,
-                "channel": "portal" if actor is None else "counter",
+                "channel": "counter" if as_actor(actor).is_staff else "portal",
             },
         )
         due = _due(grievance, timezone.localdate())
@@ -217,16 +220,16 @@ def grievance_request_info(*, case_id, actor, question):
         return grievance
 
 
-def grievance_receive_info(*, case_id, actor=None, answer=""):
-    """The claimant's answer arrived (portal: actor None; counter: a staff member of the owning
-    branch); the investigation goes on."""
+def grievance_receive_info(*, case_id, actor, answer=""):
+    """The claimant's answer arrived (online, or recorded by a staff member of the owning
+    branch at a counter); the investigation goes on."""
     answer = (answer or "").strip()
     with transaction.atomic():
         grievance = _lock(case_id)
-        step = engine.step_for(grievance, actor, engine.counter_grant(actor, grievance.owning_unit))
+        step = engine.step_for(grievance, actor, engine.acting_grant(actor, grievance))
         step.transition("receive_info", payload={"answer": answer})
         if answer:
-            CaseComment.objects.create(case=grievance, author=actor, text=answer, created_at=timezone.now())
+            CaseComment.objects.create(case=grievance, author=account_of(actor), text=answer, created_at=timezone.now())
         step.save()
         return grievance
 
@@ -267,7 +270,7 @@ def grievance_resolve(*, case_id, actor, answer):
         return grievance
 
 
-def grievance_reopen(*, case_id, actor=None, reason, on=None):
+def grievance_reopen(*, case_id, actor, reason, on=None):
     """The claimant reopens a resolved grievance within the reopening period (``on``: the date the
     request was received, today by default). A new investigation task opens in the queue that
     resolved it, with a new due date."""
@@ -275,7 +278,7 @@ def grievance_reopen(*, case_id, actor=None, reason, on=None):
     on = on or timezone.localdate()
     with transaction.atomic():
         grievance = _lock(case_id)
-        authority = engine.counter_grant(actor, grievance.owning_unit)
+        authority = engine.acting_grant(actor, grievance)
         if grievance.state == G.RESOLVED and on > grievance.reopen_until:
             raise ReopenPeriodOver(
                 _("The grievance could be reopened until %(date)s.") % {"date": grievance.reopen_until}
@@ -296,13 +299,13 @@ def grievance_reopen(*, case_id, actor=None, reason, on=None):
         return grievance
 
 
-def grievance_close(*, case_id, actor=None, on=None):
+def grievance_close(*, case_id, actor=DEADLINE_JOB, on=None):
     """Close a resolved grievance once its reopening period is over (``on``: the date the deadline
-    job runs for, today by default). ``actor`` None: the deadline job."""
+    job runs for, today by default). ``actor``: the deadline job (by default), or staff."""
     on = on or timezone.localdate()
     with transaction.atomic():
         grievance = _lock(case_id)
-        authority = engine.counter_grant(actor, grievance.owning_unit)
+        authority = engine.acting_grant(actor, grievance, people=False)
         if grievance.state == G.RESOLVED and on <= grievance.reopen_until:
             raise ReopenPeriodRunning(
                 _("The claimant may reopen the grievance until %(date)s; it can be closed after that day.")
@@ -322,7 +325,7 @@ def grievance_close(*, case_id, actor=None, on=None):
         return grievance
 
 
-def grievance_withdraw(*, case_id, actor=None, reason=""):
+def grievance_withdraw(*, case_id, actor, reason=""):
     """The claimant withdraws an open grievance (through the portal or at a counter)."""
 
     def notify(grievance, step, reason):
@@ -340,15 +343,15 @@ def grievance_withdraw(*, case_id, actor=None, reason=""):
 # --- Escalation ----------------------------------------------------------------------------------
 
 
-def grievance_escalate(*, case_id, actor=None, reason, on=None):
+def grievance_escalate(*, case_id, actor, reason, on=None):
     """Move an open grievance's task to the queue of the unit above the one holding it: on the
-    claimant's request (actor None, or staff recording it at a counter) or because it is overdue
-    (the deadline job, actor None). The due date starts again from ``on`` (today by default)."""
+    claimant's request (online, or recorded by staff at a counter) or because it is overdue
+    (``DEADLINE_JOB``). The due date starts again from ``on`` (today by default)."""
     reason = engine.required_text(reason, _("Give the reason for the escalation."), "reason")
     on = on or timezone.localdate()
     with transaction.atomic():
         grievance = _lock(case_id)
-        authority = engine.counter_grant(actor, grievance.owning_unit)
+        authority = engine.acting_grant(actor, grievance)
         if grievance.state not in Grievance.OPEN_STATES:
             raise CaseTransitionError(
                 _("Only an open grievance can be escalated: this one is %(state)s.")

@@ -1,7 +1,7 @@
 """Medical commission services: request, documents review, sessions, decision, appeal, finality.
 
-A commission is requested by or for an insured person (portal: ``actor`` None; counter: a staff
-member who works cases at the person's branch). An operator takes the review task, may ask for
+A commission is requested by or for an insured person (online: the person as ``actor``; at a
+counter: a staff member who works cases at the person's branch). An operator takes the review task, may ask for
 more documents and wait for them, and schedules a session with its commission members. A member
 of that session records the decision: the degree of disability, permanent or temporary (with a
 review date), and a note; the decision is written to the registry as a ``DisabilityAssessment``
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actors import Actor
 from registry.models import DisabilityAssessment
 from roles.powers import Power
 from rules.parameters import param
@@ -50,6 +51,10 @@ COMMISSION_MIN_MEMBERS = 3
 FIRST_ROUND = 1
 APPEAL_ROUND = 2
 
+# The daily job that makes decisions final once their appeal period has passed.
+FINALITY_JOB = Actor.system("medical decision finality")
+# Who resumes a disability claim waiting for the commission: the system, on the decision.
+COMMISSION_DECISION = Actor.system("medical commission decision")
 DECISION_FIELDS = ("degree_percent", "permanent", "review_date", "decided_at", "decision_note")
 
 
@@ -60,7 +65,7 @@ def _lock(case_id):
 # --- Request ----------------------------------------------------------------------------------
 
 
-def medical_request(*, person, purpose, related_claim=None, actor=None):
+def medical_request(*, person, purpose, related_claim=None, actor):
     """Request a commission for ``person``: the review task goes to the person's branch."""
     if purpose not in MedicalPurpose.values:
         raise InvalidInput(_("Choose the purpose of the commission."), field="purpose")
@@ -249,6 +254,14 @@ def _decision_input(degree_percent, permanent, review_date, note):
     return degree, permanent, review_date, note
 
 
+def check_member(case, actor, round):
+    """The session of ``round``, if ``actor`` sits in it; only its members record its decision."""
+    session = CommissionSession.objects.get(case=case, round=round)
+    if not session.members.filter(pk=actor.pk).exists():
+        raise NotAuthorized(_("Only a member of the session may record its decision."))
+    return session
+
+
 def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, round, state, node, transition):
     """Inside the caller's transaction: lock, check, record the decision and its registry assessment."""
     degree, permanent, review_date, note = _decision_input(degree_percent, permanent, review_date, note)
@@ -258,9 +271,7 @@ def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, rou
         raise CaseTransitionError(
             _("The commission cannot decide: the case is %(state)s.") % {"state": engine.state_label(case)}
         )
-    session = CommissionSession.objects.get(case=case, round=round)
-    if not session.members.filter(pk=actor.pk).exists():
-        raise NotAuthorized(_("Only a member of the session may record its decision."))
+    session = check_member(case, actor, round)
     if timezone.localdate(session.scheduled_for) > timezone.localdate():
         raise CaseTransitionError(_("The session has not taken place yet."))
     task = engine.decision_task(case, actor)
@@ -308,7 +319,7 @@ def _resume_related_claim(case, step):
     try:
         claim_receive_info(
             case_id=claim.pk,
-            actor=None,
+            actor=COMMISSION_DECISION,
             answer=_("Medical commission %(ref)s decided a degree of disability of %(degree)s %%.")
             % {"ref": case.reference, "degree": case.degree_percent},
         )
@@ -390,13 +401,13 @@ def medical_decide_appeal(*, case_id, actor, degree_percent, permanent, review_d
 # --- Appeal and finality ------------------------------------------------------------------------
 
 
-def medical_appeal(*, case_id, actor=None, grounds):
-    """The person appeals the decision within ``medical.appeal_days`` (portal: actor None; counter:
-    a staff member). A task to schedule the appeal commission goes to the review queue."""
+def medical_appeal(*, case_id, actor, grounds):
+    """The person appeals the decision within ``medical.appeal_days`` (online, or at a counter
+    through a staff member). A task to schedule the appeal commission goes to the review queue."""
     grounds = engine.required_text(grounds, _("Give the grounds of the appeal."), "grounds")
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.counter_grant(actor, case.owning_unit)
+        authority = engine.acting_grant(actor, case)
         today = timezone.localdate()
         if case.state == MedicalState.DECIDED and today > appeal_deadline(case):
             raise CaseTransitionError(
@@ -419,13 +430,13 @@ def medical_appeal(*, case_id, actor=None, grounds):
         return case
 
 
-def medical_finalise(*, case_id, actor=None, on=None):
+def medical_finalise(*, case_id, actor=FINALITY_JOB, on=None):
     """The decision becomes final once the appeal period has passed without an appeal.
-    ``actor`` None: the daily job; ``on``: the day it runs for (today by default)."""
+    ``actor``: the daily job (by default), or staff; ``on``: the day it runs for (today by default)."""
     on = on or timezone.localdate()
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.counter_grant(actor, case.owning_unit)
+        authority = engine.acting_grant(actor, case, people=False)
         if case.state == MedicalState.DECIDED and on <= appeal_deadline(case):
             raise CaseTransitionError(
                 _("The decision may still be appealed until %(date)s.") % {"date": appeal_deadline(case).isoformat()}
@@ -475,7 +486,7 @@ def finalise_due_decisions(*, on=None, batch=500):
 # --- Withdrawal ---------------------------------------------------------------------------------
 
 
-def medical_withdraw(*, case_id, actor=None, reason=""):
+def medical_withdraw(*, case_id, actor, reason=""):
     """The person withdraws the request before the decision."""
 
     def notify(case, step, reason):

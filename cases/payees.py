@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actors import Actor
 from registry.models import BankAccount, PayeeDesignation, Person
 from roles.powers import Power
 from workflows import routing
@@ -36,6 +37,8 @@ from .models import CaseType, PayeeState, RepresentativePayee
 from .notifications import notify_person
 
 P = PayeeState
+# The daily job that brings approved designations into force on their date.
+ACTIVATION_JOB = Actor.system("payee activation")
 HOLDING = [P.APPROVED, P.ACTIVE, P.SUSPENDED]  # states in which a request holds the beneficiary's designation
 
 
@@ -64,9 +67,9 @@ def _notify(case, topic, step, *, subject, body):
 # --- Request ----------------------------------------------------------------------------------
 
 
-def payee_request(*, beneficiary, representative, representative_account, relationship, grounds, actor=None):
-    """Ask that ``representative`` receive ``beneficiary``'s benefits (portal: ``actor`` None;
-    counter: a staff member who works cases at the beneficiary's branch)."""
+def payee_request(*, beneficiary, representative, representative_account, relationship, grounds, actor):
+    """Ask that ``representative`` receive ``beneficiary``'s benefits (``actor``: the beneficiary
+    online, or a staff member who works cases at the beneficiary's branch)."""
     if not isinstance(representative, Person) or representative.pk == beneficiary.pk:
         raise InvalidInput(_("Name a representative other than the beneficiary."), field="representative")
     if representative.death_date is not None:
@@ -162,7 +165,8 @@ def _notify_rejected(case, step):
 # --- Approval and rejection ---------------------------------------------------------------------
 
 
-def _check_four_eyes(case, actor, authority):
+def check_four_eyes(case, actor, authority):
+    """Whoever verified the request, or the person they acted for, cannot approve it."""
     if case.verified_by_id is not None and case.verified_by_id in {actor.pk, authority.on_behalf_of_id}:
         raise FourEyesViolation()
 
@@ -207,7 +211,7 @@ def payee_approve(*, case_id, actor, active_from, note=""):
             raise CaseTransitionError(
                 _("The request cannot be approved: it is %(state)s.") % {"state": engine.state_label(case)}
             )
-        _check_four_eyes(case, actor, authority)
+        check_four_eyes(case, actor, authority)
         task = engine.decision_task(case, actor)
         _check_account(case.representative_account, case.representative, today)
         _check_single_designation(case, today)
@@ -243,7 +247,7 @@ def payee_reject(*, case_id, actor, reason):
         case = _lock(case_id)
         if case.state == P.VERIFIED:
             authority = engine.grant(actor, Power.DECIDE_CASE, case.owning_unit)
-            _check_four_eyes(case, actor, authority)
+            check_four_eyes(case, actor, authority)
             task = engine.decision_task(case, actor)
         else:
             authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
@@ -286,13 +290,13 @@ def _activate(case, step, on):
     return designation
 
 
-def payee_activate(*, case_id, actor=None, on=None):
-    """Activate an approved designation whose date has come (``actor`` None: the daily job;
+def payee_activate(*, case_id, actor=ACTIVATION_JOB, on=None):
+    """Activate an approved designation whose date has come (``actor``: the daily job by default;
     ``on``: the day it runs for, today by default)."""
     on = on or timezone.localdate()
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.counter_grant(actor, case.owning_unit)
+        authority = engine.acting_grant(actor, case, people=False)
         if case.state == P.APPROVED and case.active_from > on:
             raise CaseTransitionError(_("The designation starts on %(date)s.") % {"date": case.active_from.isoformat()})
         step = engine.step_for(case, actor, authority)
@@ -398,7 +402,7 @@ def payee_revoke(*, case_id, actor, reason):
 # --- Withdrawal ---------------------------------------------------------------------------------
 
 
-def payee_withdraw(*, case_id, actor=None, reason=""):
+def payee_withdraw(*, case_id, actor, reason=""):
     """The beneficiary withdraws the request before it is approved."""
 
     def notify(case, step, reason):

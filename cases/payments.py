@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from registry.models import Payment
 
-from .claims import claim_pay_due
+from .claims import PAYMENT_RUN, claim_pay_due
 from .errors import DomainError
 from .models import BenefitClaim, ClaimState
 
@@ -29,7 +29,7 @@ def claims_with_payments_due(on, batch=1000):
         )
 
 
-def pay_due_claims(*, on=None, actor=None):
+def pay_due_claims(*, on=None, actor=PAYMENT_RUN):
     """Returns (claims paid, claims closed, refusals as (case id, message))."""
     on = on or timezone.localdate()
     paid = closed = 0

@@ -49,6 +49,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actors import Actor
 from registry.models import CivilRegistryRecord, ContributionEntry, Person
 from registry.services import payment_schedule_create, payments_mark_paid
 from registry.ssn import is_valid_ssn
@@ -69,6 +70,7 @@ COLUMNS = ("registration_number", "ssn", "marriage_date")
 BATCH_SIZE = 500
 MARRIAGE_KEYS = ("marriage_grant.min_days", "marriage_grant.window_years", "marriage_grant.amount")
 DATE_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CIVIL_REGISTRY_IMPORT = Actor.system("civil registry import")
 OPENED_IN_THIS_RUN = gettext_lazy("A claim for this marriage was opened earlier in this import.")
 
 _registration_max = CivilRegistryRecord._meta.get_field("registration_number").max_length
@@ -144,7 +146,8 @@ class ImportSummary:
 
 
 class SystemStep(Step):
-    """A step the system takes on its own: no actor, and every event says it was automatic."""
+    """A step the system takes on its own: the civil-registry import is the actor, and every event
+    says it was automatic."""
 
     def audit(self, action, *, from_state="", to_state="", payload=None):
         return super().audit(
@@ -459,7 +462,7 @@ def grant_marriage(*, record, date, person, assessment, today, due_date):
             event_date=date,
         )
         claim.save(force_insert=True)
-        step = SystemStep(case=claim, actor=None, unit_id=unit.pk)
+        step = SystemStep(case=claim, actor=CIVIL_REGISTRY_IMPORT, unit_id=unit.pk)
         step.audit(
             "benefit_claim.created",
             to_state=claim.state,

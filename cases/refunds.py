@@ -164,7 +164,7 @@ def _masked(iban):
 # --- Filing ------------------------------------------------------------------------------------
 
 
-def refund_file(*, person=None, employer=None, period_from, period_to, reason, requested_amount=None, actor=None):
+def refund_file(*, person=None, employer=None, period_from, period_to, reason, requested_amount=None, actor):
     """File and submit a refund for a person's or an employer's contributions over the months from
     ``period_from`` to ``period_to``. ``actor`` None: the applicant through the portal; a staff actor
     files at a counter and needs to work cases at the account's branch. The refund waits in the
@@ -388,8 +388,8 @@ def _order_payment(step, account, parts, value_date):
 # --- Applicant actions -------------------------------------------------------------------------
 
 
-def refund_withdraw(*, case_id, actor=None, reason=""):
-    """The applicant withdraws the request before a decision (portal: actor None)."""
+def refund_withdraw(*, case_id, actor, reason=""):
+    """The applicant withdraws the request before a decision (online, or at a counter)."""
 
     def notify(case, step, reason):
         notify_person(

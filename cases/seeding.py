@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.chain import GENESIS
 from audit.services import ChainHead, build_event, create_checkpoint, record_event
 from registry.models import (
@@ -578,7 +579,7 @@ def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
         person=person,
         benefit_type=benefit,
         event_date=_event_date(benefit, person, deceased, rng, today),
-        actor=op if counter else None,
+        actor=op if counter else Actor.person(person),
         channel="counter" if counter else "portal",
         deceased=deceased,
         sick_days=rng.randint(7, 21) if benefit == BenefitType.SICKNESS else None,
@@ -587,7 +588,9 @@ def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
     if outcome == "submitted":
         return claim
     if outcome == "withdrawn":
-        return services.claim_withdraw(case_id=cid, reason="The claimant no longer needs the benefit.")
+        return services.claim_withdraw(
+            case_id=cid, actor=Actor.person(person), reason="The claimant no longer needs the benefit."
+        )
     services.task_take(case_id=cid, actor=op)
     if outcome == "in_review":
         return claim
@@ -596,7 +599,9 @@ def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
         services.claim_request_info(case_id=cid, actor=op, question=question)
         services.case_comment_add(case_id=cid, actor=op, text="Information requested from the claimant.")
         if outcome == "info_received":
-            services.claim_receive_info(case_id=cid, answer="The requested document is attached.")
+            services.claim_receive_info(
+                case_id=cid, actor=Actor.person(person), answer="The requested document is attached."
+            )
         return claim
     if outcome in ("rejected", "appealed"):
         services.claim_recommend(
@@ -610,7 +615,9 @@ def _run_scenario(outcome, benefit, person, deceased, staff, rng, today):
         )
         if outcome == "appealed":
             services.claim_appeal(
-                case_id=cid, grounds="Contributions from a previous employer are missing from the record."
+                case_id=cid,
+                actor=Actor.person(person),
+                grounds="Contributions from a previous employer are missing from the record.",
             )
         return claim
     services.claim_recommend(case_id=cid, actor=op, approve=True)
@@ -742,11 +749,15 @@ def _refund(state, person, staff):
             value_date=_month_add(period, 1) + dt.timedelta(days=days - 20),
         )
     case = refunds.refund_file(
-        person=person, period_from=period, period_to=period, reason="The contribution for the month was paid twice."
+        actor=Actor.person(person),
+        person=person,
+        period_from=period,
+        period_to=period,
+        reason="The contribution for the month was paid twice.",
     )
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
-        return refunds.refund_withdraw(case_id=cid, reason="Settled with the employer.")
+        return refunds.refund_withdraw(case_id=cid, actor=Actor.person(person), reason="Settled with the employer.")
     if state == "submitted":
         return case
     services.task_take(case_id=cid, actor=op)
@@ -785,11 +796,15 @@ def _waiver(state, employer, staff):
             value_date=min(due + dt.timedelta(days=WAIVER_PAID_LATE_DAYS), today - dt.timedelta(days=1)),
         )
     case = waivers.waiver_file(
-        employer=employer, period_from=period, period_to=period, grounds="The payroll office was closed by a flood."
+        actor=Actor.employer(employer),
+        employer=employer,
+        period_from=period,
+        period_to=period,
+        grounds="The payroll office was closed by a flood.",
     )
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
-        return waivers.waiver_withdraw(case_id=cid, reason="The penalty was paid.")
+        return waivers.waiver_withdraw(case_id=cid, actor=Actor.employer(employer), reason="The penalty was paid.")
     if state == "submitted":
         return case
     services.task_take(case_id=cid, actor=op)
@@ -810,15 +825,20 @@ def _grievance(state, person, staff):
     from . import grievances
 
     case = grievances.grievance_file(
+        actor=Actor.person(person),
         person=person,
         title="Slow answer to my letter",
         description="I wrote to the branch and had no answer for weeks.",
     )
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
-        return grievances.grievance_withdraw(case_id=cid, reason="The branch called me back.")
+        return grievances.grievance_withdraw(
+            case_id=cid, actor=Actor.person(person), reason="The branch called me back."
+        )
     if state == "escalated":
-        return grievances.grievance_escalate(case_id=cid, reason="I want the region to look at it.")
+        return grievances.grievance_escalate(
+            case_id=cid, actor=Actor.person(person), reason="I want the region to look at it."
+        )
     if state == "submitted":
         return case
     services.task_take(case_id=cid, actor=op)
@@ -829,7 +849,7 @@ def _grievance(state, person, staff):
     if state in ("awaiting_info", "investigating"):
         grievances.grievance_request_info(case_id=cid, actor=op, question="Please send a copy of your letter.")
         if state == "investigating":
-            grievances.grievance_receive_info(case_id=cid, answer="A copy is attached.")
+            grievances.grievance_receive_info(case_id=cid, actor=Actor.person(person), answer="A copy is attached.")
         return case
     grievances.grievance_resolve(case_id=cid, actor=op, answer="We apologise; your letter has now been answered.")
     if state == "closed":
@@ -842,10 +862,12 @@ def _medical(state, person, staff, doctors, appeal_doctors):
     from . import medical
     from .models import MedicalPurpose
 
-    case = medical.medical_request(person=person, purpose=MedicalPurpose.REVIEW)
+    case = medical.medical_request(actor=Actor.person(person), person=person, purpose=MedicalPurpose.REVIEW)
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
-        return medical.medical_withdraw(case_id=cid, reason="The review is no longer needed.")
+        return medical.medical_withdraw(
+            case_id=cid, actor=Actor.person(person), reason="The review is no longer needed."
+        )
     if state == "requested":
         return case
     services.task_take(case_id=cid, actor=op)
@@ -871,7 +893,9 @@ def _medical(state, person, staff, doctors, appeal_doctors):
     if state == "final":
         after = timezone.localdate() + dt.timedelta(days=int(param("medical.appeal_days", timezone.localdate())) + 1)
         return medical.medical_finalise(case_id=cid, on=after)
-    medical.medical_appeal(case_id=cid, grounds="The commission did not consider my latest report.")
+    medical.medical_appeal(
+        case_id=cid, actor=Actor.person(person), grounds="The commission did not consider my latest report."
+    )
     if state == "appealed":
         return case
     services.task_take(case_id=cid, actor=op)
@@ -885,6 +909,7 @@ def _payee(state, beneficiary, representative, staff):
 
     account = BankAccount.objects.filter(person=representative, verified=True).first()
     case = payees.payee_request(
+        actor=Actor.person(beneficiary),
         beneficiary=beneficiary,
         representative=representative,
         representative_account=account,
@@ -893,7 +918,9 @@ def _payee(state, beneficiary, representative, staff):
     )
     cid, op = case.pk, staff.operators[0]
     if state == "withdrawn":
-        return payees.payee_withdraw(case_id=cid, reason="The family found another arrangement.")
+        return payees.payee_withdraw(
+            case_id=cid, actor=Actor.person(beneficiary), reason="The family found another arrangement."
+        )
     if state == "submitted":
         return case
     services.task_take(case_id=cid, actor=op)
@@ -1234,6 +1261,9 @@ def _event_table():
             ("occurred_at", DT),
             ("actor_id", INT),
             ("actor_label", STR),
+            ("actor_kind", STR),
+            ("actor_identity", STR),
+            ("acting_for", STR),
             ("on_behalf_of_id", INT),
             ("org_unit_id", INT),
             ("subject_type", STR),
@@ -1503,6 +1533,9 @@ class _Chain:
                 event.occurred_at,
                 event.actor_id,
                 event.actor_label,
+                event.actor_kind,
+                event.actor_identity,
+                event.acting_for,
                 event.on_behalf_of_id,
                 event.org_unit_id,
                 event.subject_type,

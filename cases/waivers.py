@@ -148,9 +148,9 @@ def _nothing_to_waive():
 # --- Filing -----------------------------------------------------------------------------------------
 
 
-def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, requested_amount=None, actor=None):
-    """Create and submit a waiver request. ``actor`` None: the payer through the portal;
-    a staff actor files at a counter and needs to work cases at the owning branch."""
+def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, requested_amount=None, actor):
+    """Create and submit a waiver request. ``actor``: the payer (or its user, or representative)
+    online; a staff actor files at a counter and needs to work cases at the owning branch."""
     unit = _subject(employer, person)
     start, end = _periods(period_from, period_to)
     grounds = engine.required_text(grounds, _("Give the grounds of the request."), "grounds")
@@ -158,8 +158,8 @@ def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, 
     if requested_amount not in (None, ""):
         requested = engine.parse_amount(requested_amount, field="requested_amount")
     with transaction.atomic():
-        if actor is not None:  # refused before the account's penalty is read
-            engine.grant(actor, Power.WORK_CASE, unit)
+        # Refused before the account's penalty is read.
+        engine.acting_authority(actor, unit, engine.subject_of(employer=employer, person=person))
         statement, computation = penalty_statement(employer=employer, person=person, period_from=start, period_to=end)
         if statement.outstanding <= 0:
             raise _nothing_to_waive()
@@ -355,8 +355,8 @@ def waiver_decide(*, case_id, actor, approve, note=""):
 # --- Applicant actions ---------------------------------------------------------------------------
 
 
-def waiver_withdraw(*, case_id, actor=None, reason=""):
-    """Withdraw the request before its decision (portal: actor None; counter: the staff member)."""
+def waiver_withdraw(*, case_id, actor, reason=""):
+    """Withdraw the request before its decision (online, or at a counter)."""
 
     def notify(case, step, reason):
         notify_person(

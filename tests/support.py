@@ -25,3 +25,13 @@ class AuditTransactionTestCase(TransactionTestCase):
     def _fixture_teardown(self):
         with audit_triggers_off():
             super()._fixture_teardown()
+
+
+def person_actor(case_id):
+    """The person (or employer) a case is about, acting for themselves online."""
+    from audit.actors import Actor
+    from cases.models import Case
+
+    case = Case.objects.get(pk=case_id)
+    employer_id = getattr(case, "employer_id", None)
+    return Actor.employer(employer_id) if employer_id else Actor.person(case.person_id)

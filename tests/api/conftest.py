@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType
 from tests.conftest import make_insured
@@ -28,14 +29,18 @@ def as_user(db):
 
 @pytest.fixture
 def claim(org, insured):
-    return services.claim_file(person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE)
+    return services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
 
 
 @pytest.fixture
 def pension(org):
     """An old-age pension of 12 x 1200.00 = 14400.00: above the branch limit, decided by the region."""
     person = make_insured(org.north_a, months=480, start=dt.date(1984, 1, 1), birth_date=dt.date(1955, 3, 1))
-    return services.claim_file(person=person, benefit_type=BenefitType.OLD_AGE, event_date=dt.date(2024, 6, 1))
+    return services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=dt.date(2024, 6, 1)
+    )
 
 
 def url(claim, action=None):

@@ -13,6 +13,7 @@ from cases.models import BenefitClaim, ClaimState
 from roles.models import Level, Role
 from roles.services import authority_limit_set, role_grant
 from tests.factories import UserFactory
+from tests.support import person_actor
 from workflows import routing
 
 from .conftest import post, state_of, url
@@ -56,7 +57,9 @@ def test_claim_lifecycle_through_the_api(team, claim, as_user):
     assert response.json()["state"] == ClaimState.AWAITING_INFO
     assert response.json()["info_request"] == "The marriage certificate, please."
 
-    services.claim_receive_info(case_id=claim.pk, answer="Certificate uploaded")  # the claimant, in the portal
+    services.claim_receive_info(
+        actor=person_actor(claim.pk), case_id=claim.pk, answer="Certificate uploaded"
+    )  # the claimant, in the portal
 
     response = post(operator, claim, "recommend", {"approve": True})
     assert response.status_code == 200

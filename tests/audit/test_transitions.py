@@ -10,6 +10,7 @@ from audit.verify import verify_all
 from cases import engine, services
 from cases.models import BenefitClaim, ClaimState
 from registry.models import PaymentSchedule
+from tests.support import person_actor
 from workflows import routing
 
 from .trail import case_chain, file_claim
@@ -69,7 +70,7 @@ def test_approval_path_writes_one_event_per_transition_and_task_event(org, team)
     assert steps.run(services.claim_request_info, actor=op2, question="Send the marriage certificate.") == [
         ("benefit_claim.request_info", S.IN_REVIEW, S.AWAITING_INFO),
     ]
-    assert steps.run(services.claim_receive_info, answer="Attached.") == [
+    assert steps.run(services.claim_receive_info, actor=person_actor(steps.pk), answer="Attached.") == [
         ("benefit_claim.receive_info", S.AWAITING_INFO, S.IN_REVIEW),
     ]
     assert steps.run(services.claim_recommend, actor=op2, approve=True) == [
@@ -105,12 +106,12 @@ def test_rejection_appeal_and_withdrawal_path(org, team):
         ("task.completed", "", ""),
         ("benefit_claim.reject", S.RECOMMENDED, S.REJECTED),
     ]
-    assert steps.run(services.claim_appeal, grounds="The certificate was sent.") == [
+    assert steps.run(services.claim_appeal, actor=person_actor(steps.pk), grounds="The certificate was sent.") == [
         ("benefit_claim.appeal", S.REJECTED, S.IN_REVIEW),
         ("task.created", "", ""),
     ]
     assert steps.run(services.task_reassign, actor=sup2, to_user=op) == [("task.reassigned", "", "")]
-    assert steps.run(services.claim_withdraw, reason="Filed by mistake.") == [
+    assert steps.run(services.claim_withdraw, actor=person_actor(steps.pk), reason="Filed by mistake.") == [
         ("benefit_claim.withdraw", S.IN_REVIEW, S.WITHDRAWN),
         ("task.cancelled", "", ""),
     ]
@@ -167,7 +168,7 @@ def test_a_failure_after_the_approval_leaves_no_state_and_no_event(recommended, 
         calls.append(kwargs["case_reference"])
         raise Boom()
 
-    monkeypatch.setattr("cases.services.payment_schedule_create", payment_system_down)
+    monkeypatch.setattr("cases.claims.payment_schedule_create", payment_system_down)
     with pytest.raises(Boom):
         services.claim_decide(case_id=recommended.pk, actor=team["supervisor"], approve=True)
     assert calls == [recommended.reference]

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.services import create_checkpoint
 from cases import services
@@ -21,7 +22,9 @@ NO_SETTLE = dt.timedelta(0)
 
 def file_claim(branch):
     person = make_insured(branch)
-    return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE)
+    return services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
 
 
 def in_payment_claim(branch, operator, supervisor):

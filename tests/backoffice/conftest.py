@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from audit.actors import Actor
 from cases import grievances, refunds, services
 from cases.models import BenefitType, GrievanceCategory, Priority
 from registry import ledger
@@ -16,6 +17,7 @@ JAN_2024 = dt.date(2024, 1, 1)
 
 def file_claims(person, n, benefit_type=BenefitType.MARRIAGE, **kwargs):
     """``n`` claims filed through the portal path (each in the owning branch's review queue)."""
+    kwargs.setdefault("actor", Actor.person(person))
     return [
         services.claim_file(person=person, benefit_type=benefit_type, event_date=MARRIAGE_DAY, **kwargs)
         for _ in range(n)
@@ -39,6 +41,7 @@ def claim(insured):
 
 def file_grievance(person, title="Late payment of my sickness benefit", **kwargs):
     """A grievance filed through the portal: it waits in the triage queue of the person's branch."""
+    kwargs.setdefault("actor", Actor.person(person))
     return grievances.grievance_file(
         person=person, title=title, description="The benefit came three weeks late.", **kwargs
     )
@@ -87,6 +90,7 @@ def overpaid(branch, monthly_payment="400.00", months=3):
 
 def file_refund(person, months=3):
     return refunds.refund_file(
+        actor=Actor.person(person),
         person=person,
         period_from=JAN_2024,
         period_to=dt.date(2024, months, 1),

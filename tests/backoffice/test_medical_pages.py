@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.actors import Actor
 from cases import medical, services
 from cases.models import MedicalCommission, MedicalPurpose, MedicalState
 from registry.models import DisabilityAssessment
@@ -30,7 +31,7 @@ def appeal_doctors(org):
 
 @pytest.fixture
 def commission(insured):
-    return medical.medical_request(person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    return medical.medical_request(actor=Actor.person(insured), person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
 
 
 def url(case, name="case_detail", **kwargs):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.actors import Actor
 from cases import payees, services
 from cases.models import PayeeState, RepresentativePayee
 from registry.models import PayeeDesignation
@@ -22,6 +23,7 @@ P = PayeeState
 def request_(org, insured):
     representative = make_insured(org.north_a)
     return payees.payee_request(
+        actor=Actor.person(insured),
         beneficiary=insured,
         representative=representative,
         representative_account=representative.bank_accounts.get(),

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from backoffice import views
 from cases import medical, services
@@ -194,7 +195,7 @@ def test_grievance_page_query_count(client, team, insured, events, who, expected
 def test_medical_commission_page_query_count(client, team, org, insured, events, django_assert_num_queries):
     """... plus the sessions and their members (2), however many events."""
     doctors = [staff(f"doc_{i}", Role.MEDICAL_COMMISSION, org.north_a) for i in range(3)]
-    case = medical.medical_request(person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    case = medical.medical_request(actor=Actor.person(insured), person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
     _busy(case, team["operator"], events)
     medical.medical_schedule(
         case_id=case.pk, actor=team["operator"], scheduled_for=timezone.now(), location="Room 4", members=doctors

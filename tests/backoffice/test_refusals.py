@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from audit.actors import Actor
 from cases import medical, payees, services, waivers
 from cases.models import Case, MedicalPurpose
 from tests.conftest import make_insured
@@ -44,7 +45,11 @@ def refund(org):
 
 def waiver(org):
     return waivers.waiver_file(
-        employer=employer_in_arrears(org.north_a), period_from=JAN_2024, period_to=JAN_2024, grounds="Flood."
+        actor=Actor.employer(subject := employer_in_arrears(org.north_a)),
+        employer=subject,
+        period_from=JAN_2024,
+        period_to=JAN_2024,
+        grounds="Flood.",
     )
 
 
@@ -53,12 +58,17 @@ def grievance(org):
 
 
 def commission(org):
-    return medical.medical_request(person=make_insured(org.north_a), purpose=MedicalPurpose.DISABILITY_CLAIM)
+    return medical.medical_request(
+        actor=Actor.person(subject := make_insured(org.north_a)),
+        person=subject,
+        purpose=MedicalPurpose.DISABILITY_CLAIM,
+    )
 
 
 def payee(org):
     beneficiary, representative = make_insured(org.north_a), make_insured(org.north_a)
     return payees.payee_request(
+        actor=Actor.person(beneficiary),
         beneficiary=beneficiary,
         representative=representative,
         representative_account=representative.bank_accounts.get(),

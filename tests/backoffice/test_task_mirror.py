@@ -10,11 +10,13 @@ from django.db import connection
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from cases import assignment, deadlines, selectors, services, waivers
 from cases.models import BenefitClaim, Case, CaseType, ClaimState
 from cases.seeding import seed_scale
 from roles.models import Role
 from tests.conftest import staff
+from tests.support import person_actor
 from tests.task_mirror import assert_task_mirror, task_mirror_mismatches
 
 from .conftest import file_claims
@@ -71,7 +73,7 @@ def test_the_copy_follows_each_move_of_a_claim_task(org, team, insured):
     assert Case.objects.get(pk=claim.pk).task_pk == the_task(claim).pk
     assert_task_mirror()
 
-    services.claim_withdraw(case_id=other.pk, actor=None, reason="No longer needed")
+    services.claim_withdraw(case_id=other.pk, actor=person_actor(other.pk), reason="No longer needed")
     assert copy_of(other) == ("", None, "", None)
     assert Case.objects.get(pk=other.pk).task_created is None
     assert_task_mirror()
@@ -90,7 +92,9 @@ def test_an_escalation_by_the_deadline_job_moves_the_copy_to_the_region(org, tea
     from tests.deadlines.helpers import late_payer
 
     person = late_payer(org.north_a)
-    case = waivers.waiver_file(person=person, period_from=JAN, period_to=FEB, grounds="Hospitalised")
+    case = waivers.waiver_file(
+        actor=Actor.person(person), person=person, period_from=JAN, period_to=FEB, grounds="Hospitalised"
+    )
     services.task_take(case_id=case.pk, actor=team["operator"])
     waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)
     assert copy_of(case) == ("NEW", None, "roles.decide_cases", org.north_a.pk)
@@ -116,7 +120,7 @@ def test_the_check_finds_a_wrong_copy(org, team, insured):
 def test_the_migration_fills_the_copy_from_the_task_table(org, team, insured):
     claims = file_claims(insured, 3)
     services.task_take(case_id=claims[0].pk, actor=team["operator"])
-    services.claim_withdraw(case_id=claims[1].pk, actor=None, reason="No longer needed")
+    services.claim_withdraw(case_id=claims[1].pk, actor=person_actor(claims[1].pk), reason="No longer needed")
     Case.objects.update(task_status="", task_pk=None, task_owner_id=None, task_queue="", task_unit_id=None)
     assert len(task_mirror_mismatches()) == 2
     migration = importlib.import_module("cases.migrations.0005_case_task_mirror")

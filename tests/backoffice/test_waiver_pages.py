@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from audit.actors import Actor
 from cases import services, waivers
 from cases.models import ArrearsWaiver, WaiverState
 from registry.models import LedgerPosting
@@ -25,7 +26,11 @@ def employer(org):
 @pytest.fixture
 def waiver(employer):
     return waivers.waiver_file(
-        employer=employer, period_from=JAN_2024, period_to=JAN_2024, grounds="The bank lost our transfer."
+        actor=Actor.employer(employer),
+        employer=employer,
+        period_from=JAN_2024,
+        period_to=JAN_2024,
+        grounds="The bank lost our transfer.",
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import selectors, services, worklist
 from cases.models import Case, Grievance, Priority
@@ -238,7 +239,11 @@ def test_an_employers_case_is_found_by_registration_number_and_name(team, org):
     employer = employer_in_arrears(org.north_a)
     EmployerFactory(branch=org.north_a, name="Zephyr Works")
     waiver = waivers.waiver_file(
-        employer=employer, period_from=dt.date(2024, 1, 1), period_to=dt.date(2024, 1, 1), grounds="Flood."
+        actor=Actor.employer(employer),
+        employer=employer,
+        period_from=dt.date(2024, 1, 1),
+        period_to=dt.date(2024, 1, 1),
+        grounds="Flood.",
     )
     user = team["operator"]
     assert walk(user, subject=employer.registration_number) == [waiver.reference]

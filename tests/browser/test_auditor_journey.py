@@ -7,6 +7,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from audit.models import AuditEvent, VerificationRun
 from cases import services
 from cases.models import BenefitType
@@ -21,10 +22,18 @@ pytestmark = pytest.mark.browser
 class AuditorJourneyTest(BrowserTestCase):
     def test_auditor_finds_the_events_and_exports_them(self):
         auditor = staff("aud_hq", Role.AUDITOR, self.org.central)
-        claim = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY)
+        claim = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=self.EVENT_DAY,
+        )
         services.task_take(case_id=claim.pk, actor=self.operator)
         other = services.claim_file(
-            person=make_insured(self.org.south_a), benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY
+            actor=Actor.person(subject := make_insured(self.org.south_a)),
+            person=subject,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=self.EVENT_DAY,
         )
         case_events = list(
             AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk)).order_by("-occurred_at", "-id")

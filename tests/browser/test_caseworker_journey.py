@@ -10,8 +10,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from cases import services, worklist
 from cases.models import BenefitClaim, BenefitType, ClaimState
+from tests.support import person_actor
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -22,8 +24,18 @@ EVENT_DAY = dt.date(2024, 12, 1)
 
 class CaseworkerJourneyTest(BrowserTestCase):
     def test_take_next_ask_for_information_recommend_and_approve(self):
-        ordinary = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY)
-        urgent = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY)
+        ordinary = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=EVENT_DAY,
+        )
+        urgent = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=EVENT_DAY,
+        )
         worklist.case_set_priority(
             case_id=urgent.pk, actor=self.supervisor, priority="urgent", reason="The claimant has no income."
         )
@@ -53,7 +65,9 @@ class CaseworkerJourneyTest(BrowserTestCase):
         self.stop_browser()
 
         # The claimant answers through the portal.
-        services.claim_receive_info(case_id=urgent.pk, answer="Certificate uploaded on the portal.")
+        services.claim_receive_info(
+            actor=person_actor(urgent.pk), case_id=urgent.pk, answer="Certificate uploaded on the portal."
+        )
 
         codes_used = self._codes_used  # an authenticator code is accepted once, across browsers too
         page = self.start_browser()

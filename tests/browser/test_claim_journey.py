@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 
@@ -20,9 +21,18 @@ EVENT_DAY = dt.date(2024, 12, 1)
 
 class ClaimJourneyTest(BrowserTestCase):
     def test_operator_recommends_and_supervisor_approves(self):
-        marriage = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY)
+        marriage = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=EVENT_DAY,
+        )
         sickness = services.claim_file(
-            person=self.insured, benefit_type=BenefitType.SICKNESS, event_date=EVENT_DAY, sick_days=12
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.SICKNESS,
+            event_date=EVENT_DAY,
+            sick_days=12,
         )
         page = self.start_browser()
 
@@ -83,7 +93,12 @@ class ClaimJourneyTest(BrowserTestCase):
         assert BenefitClaim.objects.get(pk=sickness.pk).state == ClaimState.SUBMITTED
 
     def test_four_eyes_refusal_is_a_readable_message(self):
-        claim = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY)
+        claim = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=EVENT_DAY,
+        )
         services.task_take(case_id=claim.pk, actor=self.supervisor2)
         services.claim_recommend(case_id=claim.pk, actor=self.supervisor2, approve=True)
         page = self.start_browser()

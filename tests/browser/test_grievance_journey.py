@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from cases import grievances, services
 from cases.models import BenefitType, Grievance, GrievanceCategory, GrievanceState, Priority
 
@@ -16,10 +17,17 @@ ANSWER = "Your benefit was paid late because of a bank error; it has been correc
 class GrievanceJourneyTest(BrowserTestCase):
     def test_operator_triages_and_answers_a_grievance(self):
         claim = services.claim_file(
-            person=self.insured, benefit_type=BenefitType.SICKNESS, event_date=self.EVENT_DAY, sick_days=10
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.SICKNESS,
+            event_date=self.EVENT_DAY,
+            sick_days=10,
         )
         grievance = grievances.grievance_file(
-            person=self.insured, title="Sickness benefit paid late", description="It came three weeks late."
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            title="Sickness benefit paid late",
+            description="It came three weeks late.",
         )
         page = self.start_browser()
 

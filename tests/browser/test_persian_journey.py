@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from roles.models import StaffPreference
@@ -65,7 +66,12 @@ class PersianJourneyTest(BrowserTestCase):
         assert tools["x"] < width * 0.3
 
     def test_the_claim_flow_in_persian_right_to_left(self):
-        claim = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY)
+        claim = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=self.EVENT_DAY,
+        )
         ref = claim.reference
         page = self.start_browser()
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import services
 from cases.models import BenefitType
@@ -23,7 +24,12 @@ class ReassignJourneyTest(BrowserTestCase):
     def test_supervisor_reassigns_ten_tasks_at_once(self):
         receiver = staff("op2_na", Role.OPERATOR, self.org.north_a)
         claims = [
-            services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY)
+            services.claim_file(
+                actor=Actor.person(self.insured),
+                person=self.insured,
+                benefit_type=BenefitType.MARRIAGE,
+                event_date=self.EVENT_DAY,
+            )
             for _ in range(12)
         ]
         for claim in claims:
@@ -43,7 +49,12 @@ class ReassignJourneyTest(BrowserTestCase):
             for d in range(1, 30)
         )
         for claim in [
-            services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY)
+            services.claim_file(
+                actor=Actor.person(self.insured),
+                person=self.insured,
+                benefit_type=BenefitType.MARRIAGE,
+                event_date=self.EVENT_DAY,
+            )
             for _ in range(2)
         ]:
             services.task_take(case_id=claim.pk, actor=self.supervisor2)

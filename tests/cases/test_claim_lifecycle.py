@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
@@ -20,7 +21,9 @@ def events(claim):
 
 @pytest.mark.django_db
 def test_marriage_grant_from_submission_to_closure(org, team, insured, django_capture_on_commit_callbacks):
-    claim = services.claim_file(person=insured, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
+    claim = services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+    )
     assert claim.state == ClaimState.SUBMITTED
     assert claim.assessment["eligible"] is True
 

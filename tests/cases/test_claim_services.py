@@ -9,12 +9,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import engine, services
 from cases.errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
 from cases.models import BenefitClaim, BenefitType, CaseComment, CaseDocument, ClaimState, Notification
 from registry.models import BankAccount, Payment, PaymentSchedule
 from tests.conftest import make_insured
+from tests.support import person_actor
 from workflows import routing
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +45,9 @@ def tasks(claim):
 
 
 def marriage_claim(person):
-    return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE)
+    return services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
 
 
 @pytest.fixture
@@ -111,6 +115,7 @@ def test_filing_puts_the_claim_in_its_branch_queue(claim, org):
 )
 def test_filing_refuses_invalid_input(insured, kwargs, field):
     values = {"person": insured, "benefit_type": BenefitType.MARRIAGE, "event_date": MARRIAGE_DATE, **kwargs}
+    values["actor"] = Actor.person(insured)
     with pytest.raises(InvalidInput) as caught:
         services.claim_file(**values)
     assert_invalid(caught, field)
@@ -177,7 +182,7 @@ def test_request_information_and_wait(reviewing, team):
     (task,) = tasks(claim)
     assert (task.status, task.owner_id) == (STATUS.ASSIGNED, team["operator"].pk)
 
-    services.claim_receive_info(case_id=claim.pk, answer="  Certificate attached.\n")
+    services.claim_receive_info(actor=person_actor(claim.pk), case_id=claim.pk, answer="  Certificate attached.\n")
     claim = reload(claim)
     assert claim.state == ClaimState.IN_REVIEW
     assert claim.info_due_date is None
@@ -206,7 +211,7 @@ def test_request_information_needs_a_question(reviewing, team):
 
 def test_information_requested_twice_or_received_unasked_is_refused(reviewing, team):
     with pytest.raises(CaseTransitionError) as caught:
-        services.claim_receive_info(case_id=reviewing.pk, answer="Unasked.")
+        services.claim_receive_info(actor=person_actor(reviewing.pk), case_id=reviewing.pk, answer="Unasked.")
     assert_invalid_transition(caught)
     services.claim_request_info(case_id=reviewing.pk, actor=team["operator"], question="Certificate?")
     with pytest.raises(CaseTransitionError) as caught:
@@ -315,8 +320,8 @@ def test_actions_in_the_wrong_state_are_invalid_transitions(claim, team, state):
     for call in (
         lambda: services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=True),
         lambda: services.claim_pay_due(case_id=claim.pk),
-        lambda: services.claim_appeal(case_id=claim.pk, grounds="I disagree."),
-        lambda: services.claim_receive_info(case_id=claim.pk, answer="Here."),
+        lambda: services.claim_appeal(actor=person_actor(claim.pk), case_id=claim.pk, grounds="I disagree."),
+        lambda: services.claim_receive_info(actor=person_actor(claim.pk), case_id=claim.pk, answer="Here."),
     ):
         with pytest.raises(CaseTransitionError) as caught:
             call()
@@ -329,7 +334,7 @@ def test_actions_in_the_wrong_state_are_invalid_transitions(claim, team, state):
 
 
 def test_withdraw_before_a_decision(recommended, team):
-    services.claim_withdraw(case_id=recommended.pk, reason="Changed my mind.")
+    services.claim_withdraw(actor=person_actor(recommended.pk), case_id=recommended.pk, reason="Changed my mind.")
     claim = reload(recommended)
     assert claim.state == ClaimState.WITHDRAWN
     review, decide = tasks(claim)
@@ -358,7 +363,7 @@ def test_withdraw_after_a_decision_is_refused(recommended, team, decision):
     services.claim_decide(case_id=recommended.pk, actor=team["supervisor"], approve=approve, note="Decided.")
     state = reload(recommended).state
     with pytest.raises(CaseTransitionError) as caught:
-        services.claim_withdraw(case_id=recommended.pk, reason="Too late.")
+        services.claim_withdraw(actor=person_actor(recommended.pk), case_id=recommended.pk, reason="Too late.")
     assert_invalid_transition(caught)
     assert reload(recommended).state == state
 
@@ -369,10 +374,12 @@ def test_withdraw_after_a_decision_is_refused(recommended, team, decision):
 def test_reject_then_appeal_back_to_the_queue_under_four_eyes(rejected, team, org):
     assert rejected.state == ClaimState.REJECTED and rejected.decided_by == team["supervisor"]
     with pytest.raises(InvalidInput) as caught:
-        services.claim_appeal(case_id=rejected.pk, grounds="  ")
+        services.claim_appeal(actor=person_actor(rejected.pk), case_id=rejected.pk, grounds="  ")
     assert_invalid(caught, "grounds")
 
-    services.claim_appeal(case_id=rejected.pk, grounds="I was married in this country.")
+    services.claim_appeal(
+        actor=person_actor(rejected.pk), case_id=rejected.pk, grounds="I was married in this country."
+    )
     claim = reload(rejected)
     assert claim.state == ClaimState.IN_REVIEW
     assert claim.previous_decider == team["supervisor"]
@@ -394,7 +401,7 @@ def test_reject_then_appeal_back_to_the_queue_under_four_eyes(rejected, team, or
 def test_appeal_only_after_a_rejection(recommended, team):
     services.claim_decide(case_id=recommended.pk, actor=team["supervisor"], approve=True)
     with pytest.raises(CaseTransitionError) as caught:
-        services.claim_appeal(case_id=recommended.pk, grounds="More money.")
+        services.claim_appeal(actor=person_actor(recommended.pk), case_id=recommended.pk, grounds="More money.")
     assert_invalid_transition(caught)
 
 
@@ -446,7 +453,9 @@ def test_multi_instalment_pension_closes_only_after_the_last_instalment(org, tea
     person = make_insured(
         org.north_a, start=dt.date(2000, 1, 1), months=180, wage=Decimal("1500.00"), birth_date=dt.date(1955, 1, 1)
     )
-    claim = services.claim_file(person=person, benefit_type=BenefitType.OLD_AGE, event_date=dt.date(2024, 1, 1))
+    claim = services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=dt.date(2024, 1, 1)
+    )
     assert claim.assessment["eligible"] is True
     services.task_take(case_id=claim.pk, actor=team["operator"])
     services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)

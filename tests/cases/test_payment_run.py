@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from registry.models import Payment
@@ -11,6 +12,7 @@ from tests.conftest import make_insured
 
 
 def approved(claim_kind, person, team, **kwargs):
+    kwargs.setdefault("actor", Actor.person(person))
     claim = services.claim_file(person=person, benefit_type=claim_kind, event_date=kwargs.pop("event_date"), **kwargs)
     services.task_take(case_id=claim.pk, actor=team["operator"])
     services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)

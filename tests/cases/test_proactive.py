@@ -17,6 +17,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.verify import verify_all
 from cases import services
@@ -28,7 +29,7 @@ from registry.ssn import make_ssn
 from tests.conftest import build_org, make_insured
 from tests.factories import PersonFactory, add_bank_account, add_contributions
 from tests.integration.helpers import run_concurrently
-from tests.support import AuditTransactionTestCase
+from tests.support import AuditTransactionTestCase, person_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,9 @@ def people(org):
     BankAccount.objects.filter(person=no_account).update(verified=False)
     short = with_days_in_window(org, 29)  # 719 days
     claimed = make_insured(org.north_a)
-    portal_claim = services.claim_file(person=claimed, benefit_type=BenefitType.MARRIAGE, event_date=MARRIED)
+    portal_claim = services.claim_file(
+        actor=Actor.person(claimed), person=claimed, benefit_type=BenefitType.MARRIAGE, event_date=MARRIED
+    )
     return {
         "eligible": eligible,
         "spouse": spouse,
@@ -169,6 +172,7 @@ def test_every_event_of_a_proactive_claim_is_the_systems(people, csv_file):
     ]
     for event in events:
         assert event.actor_id is None and event.actor_label == "system"
+        assert (event.actor_kind, event.actor_identity) == ("system", "job:civil registry import")
         assert event.payload["automatic"] is True
     assert events[0].payload["channel"] == "proactive"
     assert events[0].payload["civil_registry"] == {"kind": "marriage", "registration_number": "M-1"}
@@ -275,8 +279,10 @@ def test_two_records_of_one_marriage_for_one_person_open_one_claim(org, tmp_path
 
 def test_a_withdrawn_claim_does_not_block_the_grant(org, tmp_path):
     person = make_insured(org.north_a)
-    withdrawn = services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIED)
-    services.claim_withdraw(case_id=withdrawn.pk)
+    withdrawn = services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIED
+    )
+    services.claim_withdraw(actor=person_actor(withdrawn.pk), case_id=withdrawn.pk)
     run_import(write_csv(tmp_path, [("M-12", person.ssn, MARRIED.isoformat())]))
     assert record_of("M-12", person.ssn).outcome == Outcome.PAID
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import payees, services
 from cases.models import (
@@ -34,6 +35,7 @@ _serial = itertools.count(1)
 
 
 def file_claim(person, **kwargs):
+    kwargs.setdefault("actor", Actor.person(person))
     return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DAY, **kwargs)
 
 
@@ -70,6 +72,7 @@ def overpayer(unit):
 def payee_requested(beneficiary, representative):
     """A representative payee request through the portal, in the beneficiary's branch's verification queue."""
     return payees.payee_request(
+        actor=Actor.person(beneficiary),
         beneficiary=beneficiary,
         representative=representative,
         representative_account=BankAccount.objects.get(person=representative, verified=True),

@@ -7,6 +7,7 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from cases import deadlines, refunds, waivers
 from cases.engine import task_take
 from cases.errors import NotAuthorized
@@ -23,7 +24,9 @@ def open_task(case):
 
 
 def test_an_overdue_waiver_decision_moves_to_the_region(org, team, late_payer):
-    case = waivers.waiver_file(person=late_payer, period_from=JAN, period_to=FEB, grounds="Hospitalised")
+    case = waivers.waiver_file(
+        actor=Actor.person(late_payer), person=late_payer, period_from=JAN, period_to=FEB, grounds="Hospitalised"
+    )
     task_take(case_id=case.pk, actor=team["operator"])
     waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)
     case = ArrearsWaiver.objects.get(pk=case.pk)
@@ -49,7 +52,9 @@ def test_an_overdue_waiver_decision_moves_to_the_region(org, team, late_payer):
 
 
 def test_an_overdue_waiver_in_review_only_alerts(org, team, late_payer):
-    case = waivers.waiver_file(person=late_payer, period_from=JAN, period_to=FEB, grounds="Hospitalised")
+    case = waivers.waiver_file(
+        actor=Actor.person(late_payer), person=late_payer, period_from=JAN, period_to=FEB, grounds="Hospitalised"
+    )
     task_take(case_id=case.pk, actor=team["operator"])
 
     run = deadlines.mark_overdue(on=case.due_date + dt.timedelta(days=1))
@@ -62,7 +67,11 @@ def test_an_overdue_waiver_in_review_only_alerts(org, team, late_payer):
 
 def test_an_overdue_refund_decision_moves_to_the_region(org, team, overpayer):
     case = refunds.refund_file(
-        person=overpayer, period_from=dt.date(2024, 1, 1), period_to=dt.date(2024, 6, 1), reason="Paid twice"
+        actor=Actor.person(overpayer),
+        person=overpayer,
+        period_from=dt.date(2024, 1, 1),
+        period_to=dt.date(2024, 6, 1),
+        reason="Paid twice",
     )
     task_take(case_id=case.pk, actor=team["operator"])
     refunds.refund_recommend(case_id=case.pk, actor=team["operator"], approve=True)

@@ -7,6 +7,7 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from cases import deadlines, grievances
 from cases.models import Grievance, GrievanceCategory, GrievanceState, Priority, StaffAlert
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def triaged(person, operator):
-    grievance = grievances.grievance_file(person=person, title="Late payment", description="Paid two months late")
+    grievance = grievances.grievance_file(
+        actor=Actor.person(person), person=person, title="Late payment", description="Paid two months late"
+    )
     grievances.task_take(case_id=grievance.pk, actor=operator)
     return grievances.grievance_triage(
         case_id=grievance.pk, actor=operator, category=GrievanceCategory.BENEFIT_PROCESSING, priority=Priority.NORMAL

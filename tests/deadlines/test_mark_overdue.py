@@ -8,6 +8,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from cases import deadlines, medical, services
 from cases.errors import NotAuthorized
 from cases.models import (
@@ -26,6 +27,7 @@ from roles.models import Role
 from roles.services import delegation_create, role_grant
 from tests.conftest import make_insured
 from tests.factories import UserFactory
+from tests.support import person_actor
 
 from .helpers import events, file_claim, make_case, payee_verified, recommend
 
@@ -160,7 +162,7 @@ def test_running_twice_the_same_day_does_nothing_the_second_time(team, insured):
 
 def test_closed_cases_are_not_touched(team, insured):
     withdrawn = file_claim(insured)
-    services.claim_withdraw(case_id=withdrawn.pk, actor=None, reason="No longer needed")
+    services.claim_withdraw(case_id=withdrawn.pk, actor=person_actor(withdrawn.pk), reason="No longer needed")
     payee = make_case(
         CaseType.REPRESENTATIVE_PAYEE, insured.branch, "active", due_date=dt.date(2020, 1, 1)
     )  # active: no longer open
@@ -178,7 +180,7 @@ def test_a_case_closed_after_it_was_listed_is_left_alone(team, insured):
     claim = file_claim(insured)
     on = claim.due_date + dt.timedelta(days=1)
     assert list(deadlines.overdue_unmarked_ids(on)) == [claim.pk]
-    services.claim_withdraw(case_id=claim.pk, actor=None, reason="Changed my mind")
+    services.claim_withdraw(case_id=claim.pk, actor=person_actor(claim.pk), reason="Changed my mind")
     assert deadlines.case_mark_overdue(case_id=claim.pk, on=on) is None
     assert Case.objects.get(pk=claim.pk).overdue_since is None
     assert "case.overdue" not in events(claim)
@@ -200,7 +202,7 @@ def test_medical_commissions_and_payees_only_alert(org, team, case_type):
 
 
 def test_an_overdue_medical_commission_stays_in_its_queue(org, team, insured):
-    case = medical.medical_request(person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    case = medical.medical_request(actor=Actor.person(insured), person=insured, purpose=MedicalPurpose.DISABILITY_CLAIM)
     task = open_task(case)
 
     run = deadlines.mark_overdue(on=case.due_date + dt.timedelta(days=1))

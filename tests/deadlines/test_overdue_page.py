@@ -7,6 +7,7 @@ from django.utils import timezone
 from cases import deadlines, services
 from cases.errors import InvalidInput
 from cases.models import CaseType, StaffAlert
+from tests.support import person_actor
 
 from .helpers import file_claim, make_case, recommend, set_due
 
@@ -46,7 +47,7 @@ def test_only_open_cases_past_their_due_date_are_listed(org, team, insured):
     late = file_claim(insured)
     due_today = file_claim(insured)
     withdrawn = file_claim(insured)
-    services.claim_withdraw(case_id=withdrawn.pk, reason="No longer needed")
+    services.claim_withdraw(actor=person_actor(withdrawn.pk), case_id=withdrawn.pk, reason="No longer needed")
     set_due([late, withdrawn], today() - dt.timedelta(days=1))
     set_due([due_today], today())
     decided_payee = make_case(CaseType.REPRESENTATIVE_PAYEE, org.north_a, "active", due_date=dt.date(2020, 1, 1))

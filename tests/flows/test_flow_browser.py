@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitType
 from tests.browser.support import BrowserTestCase, screenshot_path
@@ -12,7 +13,12 @@ pytestmark = pytest.mark.browser
 
 class FlowPicturesTest(BrowserTestCase):
     def test_the_case_page_shows_where_the_claim_is_and_the_flows_pages_draw_every_type(self):
-        claim = services.claim_file(person=self.insured, benefit_type=BenefitType.MARRIAGE, event_date=self.EVENT_DAY)
+        claim = services.claim_file(
+            actor=Actor.person(self.insured),
+            person=self.insured,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=self.EVENT_DAY,
+        )
         services.task_take(case_id=claim.pk, actor=self.operator)
         page = self.start_browser()
         self.log_in("op_na")

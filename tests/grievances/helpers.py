@@ -2,6 +2,7 @@
 
 from viewflow.workflow.models import Task
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import grievances
 from cases.models import Grievance, GrievanceCategory, Notification, Priority
@@ -51,6 +52,7 @@ def file_grievance(person, **kwargs):
         "description": "My March pension arrived three weeks late.",
     }
     fields.update(kwargs)
+    fields.setdefault("actor", Actor.person(person))
     return grievances.grievance_file(person=person, **fields)
 
 

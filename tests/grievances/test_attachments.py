@@ -7,6 +7,7 @@ from audit.verify import verify_all
 from cases import grievances
 from cases.errors import InvalidInput, NotAuthorized
 from cases.models import CaseDocument
+from tests.support import person_actor
 
 from .helpers import actions, last_event
 
@@ -20,7 +21,10 @@ def pdf(name, content=b"%PDF-1.4 letter"):
 def test_the_person_attaches_a_document_to_their_grievance(filed):
     content = b"%PDF-1.4 bank statement"
     document = grievances.case_document_add(
-        case_id=filed.pk, actor=None, title="Bank statement", uploaded_file=pdf("statement.pdf", content)
+        case_id=filed.pk,
+        actor=person_actor(filed.pk),
+        title="Bank statement",
+        uploaded_file=pdf("statement.pdf", content),
     )
     assert document.case_id == filed.pk
     assert document.uploaded_by is None
@@ -51,6 +55,8 @@ def test_another_branch_cannot_attach_and_a_file_is_required(filed, team):
             case_id=filed.pk, actor=team["other_operator"], title="X", uploaded_file=pdf("x.pdf")
         )
     with pytest.raises(InvalidInput) as refused:
-        grievances.case_document_add(case_id=filed.pk, actor=None, title="Nothing", uploaded_file=None)
+        grievances.case_document_add(
+            case_id=filed.pk, actor=person_actor(filed.pk), title="Nothing", uploaded_file=None
+        )
     assert refused.value.field == "file"
     assert not CaseDocument.objects.filter(case=filed).exists()

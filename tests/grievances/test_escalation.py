@@ -13,6 +13,7 @@ from cases.grievances import NoLevelAbove
 from cases.models import GrievanceState
 from roles.models import Role
 from rules.parameters import param
+from tests.support import person_actor
 
 from .helpers import actions, audit_events, open_tasks, reload, tasks, topics
 
@@ -26,7 +27,9 @@ def region_operator(make_staff, org):
 
 def test_the_claimant_asks_for_escalation_of_an_untriaged_grievance(filed, team, org, region_operator):
     grievances.task_take(case_id=filed.pk, actor=team["operator"])
-    grievance = grievances.grievance_escalate(case_id=filed.pk, reason="Nobody answers at my branch.")
+    grievance = grievances.grievance_escalate(
+        actor=person_actor(filed.pk), case_id=filed.pk, reason="Nobody answers at my branch."
+    )
 
     today = timezone.localdate()
     assert grievance.state == GrievanceState.SUBMITTED
@@ -65,13 +68,15 @@ def test_the_claimant_asks_for_escalation_of_an_untriaged_grievance(filed, team,
 
 def test_escalation_takes_the_task_from_its_holder(investigating, team, org, region_operator):
     grievances.grievance_request_info(case_id=investigating.pk, actor=team["operator2"], question="Which month?")
-    grievance = grievances.grievance_escalate(case_id=investigating.pk, reason="Too slow.")
+    grievance = grievances.grievance_escalate(
+        actor=person_actor(investigating.pk), case_id=investigating.pk, reason="Too slow."
+    )
     assert grievance.state == GrievanceState.AWAITING_INFO
     (task,) = open_tasks(grievance)
     assert (task.flow_task.name, task.owner_id) == ("investigate", None)
     with pytest.raises(NotAuthorized):
         grievances.grievance_resolve(case_id=grievance.pk, actor=team["operator2"], answer="Branch answer.")
-    grievances.grievance_receive_info(case_id=grievance.pk, answer="March.")
+    grievances.grievance_receive_info(actor=person_actor(grievance.pk), case_id=grievance.pk, answer="March.")
     grievances.task_take(case_id=grievance.pk, actor=region_operator)
     grievance = grievances.grievance_resolve(case_id=grievance.pk, actor=region_operator, answer="Region answer.")
     assert grievance.state == GrievanceState.RESOLVED
@@ -80,14 +85,16 @@ def test_escalation_takes_the_task_from_its_holder(investigating, team, org, reg
 
 
 def test_at_the_central_office_there_is_no_level_above(triaged, org):
-    grievances.grievance_escalate(case_id=triaged.pk, reason="To the region.")
-    grievance = grievances.grievance_escalate(case_id=triaged.pk, reason="To the central office.")
+    grievances.grievance_escalate(actor=person_actor(triaged.pk), case_id=triaged.pk, reason="To the region.")
+    grievance = grievances.grievance_escalate(
+        actor=person_actor(triaged.pk), case_id=triaged.pk, reason="To the central office."
+    )
     assert grievance.escalation_level == 2
     assert open_tasks(grievance)[0].owner_permission_obj_pk == str(org.central.pk)
     before = actions(grievance)
 
     with pytest.raises(NoLevelAbove) as refused:
-        grievances.grievance_escalate(case_id=triaged.pk, reason="Higher still.")
+        grievances.grievance_escalate(actor=person_actor(triaged.pk), case_id=triaged.pk, reason="Higher still.")
     assert refused.value.status == 409
     assert refused.value.code == "no_level_above"
     assert org.central.name in refused.value.message
@@ -123,14 +130,16 @@ def test_an_overdue_grievance_is_escalated_by_the_deadline_job(triaged, team, or
 
 def test_only_an_open_grievance_is_escalated(resolved):
     with pytest.raises(CaseTransitionError) as refused:
-        grievances.grievance_escalate(case_id=resolved.pk, reason="Escalate the answer.")
+        grievances.grievance_escalate(
+            actor=person_actor(resolved.pk), case_id=resolved.pk, reason="Escalate the answer."
+        )
     assert refused.value.status == 409
     assert "resolved" in refused.value.message
 
 
 def test_escalation_needs_a_reason(filed):
     with pytest.raises(InvalidInput) as refused:
-        grievances.grievance_escalate(case_id=filed.pk, reason="")
+        grievances.grievance_escalate(actor=person_actor(filed.pk), case_id=filed.pk, reason="")
     assert refused.value.status == 422
     assert refused.value.field == "reason"
     assert reload(filed).escalation_level == 0

@@ -10,10 +10,12 @@ from django.utils import timezone
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.verify import verify_all
 from cases import grievances
 from cases.models import CaseComment, CaseDocument, GrievanceCategory, GrievanceState, Notification, Priority
 from rules.parameters import param
+from tests.support import person_actor
 
 from .helpers import actions, audit_events, last_event, open_tasks, reload, tasks, topics
 
@@ -24,7 +26,10 @@ def test_grievance_from_filing_to_closure(org, team, insured, django_capture_on_
     operator, investigator = team["operator"], team["operator2"]
     with django_capture_on_commit_callbacks() as sent_after_commit:
         grievance = grievances.grievance_file(
-            person=insured, title="Contributions missing", description="My 2023 contributions are not on my record."
+            actor=Actor.person(insured),
+            person=insured,
+            title="Contributions missing",
+            description="My 2023 contributions are not on my record.",
         )
     filed_on = timezone.localdate(grievance.created_at)
     assert grievance.state == GrievanceState.SUBMITTED
@@ -59,9 +64,11 @@ def test_grievance_from_filing_to_closure(org, team, insured, django_capture_on_
 
     payslips = SimpleUploadedFile("payslips.pdf", b"%PDF-1.4 payslips", content_type="application/pdf")
     document = grievances.case_document_add(
-        case_id=grievance.pk, actor=None, title="Payslips 2023", uploaded_file=payslips
+        case_id=grievance.pk, actor=person_actor(grievance.pk), title="Payslips 2023", uploaded_file=payslips
     )
-    grievances.grievance_receive_info(case_id=grievance.pk, actor=None, answer="Payslips attached.")
+    grievances.grievance_receive_info(
+        case_id=grievance.pk, actor=person_actor(grievance.pk), answer="Payslips attached."
+    )
     assert reload(grievance).state == GrievanceState.INVESTIGATING
     assert CaseComment.objects.get(case=grievance).text == "Payslips attached."
 
@@ -137,14 +144,20 @@ def test_a_counter_files_for_the_person_and_is_recorded(insured, team):
 
 def test_a_grievance_may_name_the_person_s_own_case(insured, filed):
     related = grievances.grievance_file(
-        person=insured, title="About my earlier grievance", description="No answer yet.", related_case=filed
+        actor=Actor.person(insured),
+        person=insured,
+        title="About my earlier grievance",
+        description="No answer yet.",
+        related_case=filed,
     )
     assert related.related_case_id == filed.pk
     assert verify_all().ok
 
 
 def test_withdrawal_cancels_the_open_task_and_ends_the_process(investigating, team):
-    grievance = grievances.grievance_withdraw(case_id=investigating.pk, reason="Sorted out with my employer.")
+    grievance = grievances.grievance_withdraw(
+        actor=person_actor(investigating.pk), case_id=investigating.pk, reason="Sorted out with my employer."
+    )
     assert grievance.state == GrievanceState.WITHDRAWN
     assert open_tasks(grievance) == []
     assert tasks(grievance)[-1].status == STATUS.CANCELED

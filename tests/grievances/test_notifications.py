@@ -7,6 +7,7 @@ import pytest
 from cases import grievances
 from cases.errors import InvalidInput
 from cases.models import Notification
+from tests.support import person_actor
 
 from .helpers import file_grievance, topics, triage
 
@@ -18,14 +19,16 @@ def test_the_person_hears_of_every_step_that_concerns_them(insured, team, django
     with django_capture_on_commit_callbacks() as callbacks:
         grievance = file_grievance(insured)
         triage(grievance, team["operator"])
-        grievances.grievance_escalate(case_id=grievance.pk, reason="Please look higher.")
+        grievances.grievance_escalate(
+            actor=person_actor(grievance.pk), case_id=grievance.pk, reason="Please look higher."
+        )
         grievances.task_take(case_id=grievance.pk, actor=team["region_supervisor"])
         grievances.grievance_request_info(case_id=grievance.pk, actor=team["region_supervisor"], question="Which bank?")
-        grievances.grievance_receive_info(case_id=grievance.pk, answer="North Bank.")
+        grievances.grievance_receive_info(actor=person_actor(grievance.pk), case_id=grievance.pk, answer="North Bank.")
         resolved = grievances.grievance_resolve(
             case_id=grievance.pk, actor=team["region_supervisor"], answer="Paid again."
         )
-        grievances.grievance_reopen(case_id=grievance.pk, reason="Not received.")
+        grievances.grievance_reopen(actor=person_actor(grievance.pk), case_id=grievance.pk, reason="Not received.")
         grievances.task_take(case_id=grievance.pk, actor=team["region_supervisor"])
         resolved = grievances.grievance_resolve(
             case_id=grievance.pk, actor=team["region_supervisor"], answer="Received now."
@@ -66,5 +69,5 @@ def test_a_refused_step_tells_nobody(investigating, team, django_capture_on_comm
 
 
 def test_a_withdrawal_is_confirmed(filed):
-    grievances.grievance_withdraw(case_id=filed.pk, reason="Settled.")
+    grievances.grievance_withdraw(actor=person_actor(filed.pk), case_id=filed.pk, reason="Settled.")
     assert topics(filed) == ["received", "withdrawn"]

@@ -4,11 +4,13 @@ import datetime as dt
 
 import pytest
 
+from audit.actors import Actor
 from cases import grievances
 from cases.errors import CaseNotFound, CaseTransitionError, Conflict, InvalidInput, NotAuthorized
 from cases.models import Grievance, GrievanceState, Notification, Priority
 from cases.services import claim_file
 from tests.conftest import make_insured
+from tests.support import person_actor
 
 from .helpers import actions, file_grievance, reload, triage
 
@@ -46,7 +48,9 @@ def test_the_related_case_must_be_the_person_s_own(insured, org):
 
 
 def test_a_grievance_may_concern_the_person_s_claim(insured):
-    claim = claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+    claim = claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )
     grievance = file_grievance(insured, related_case=claim)
     assert reload(grievance).related_case_id == claim.pk
 
@@ -110,7 +114,9 @@ def test_a_grievance_awaiting_information_is_not_resolved_before_the_answer(inve
 
 def test_information_is_received_only_when_asked(investigating):
     with pytest.raises(CaseTransitionError) as refused:
-        grievances.grievance_receive_info(case_id=investigating.pk, answer="Unasked.")
+        grievances.grievance_receive_info(
+            actor=person_actor(investigating.pk), case_id=investigating.pk, answer="Unasked."
+        )
     assert refused.value.status == 409
 
 
@@ -119,7 +125,7 @@ def test_a_resolved_grievance_has_no_task_to_work_on(resolved, team):
         grievances.grievance_resolve(case_id=resolved.pk, actor=team["operator2"], answer="Again.")
     assert refused.value.status == 409
     with pytest.raises(CaseTransitionError):
-        grievances.grievance_withdraw(case_id=resolved.pk)
+        grievances.grievance_withdraw(actor=person_actor(resolved.pk), case_id=resolved.pk)
 
 
 def test_the_task_must_be_taken_before_working_on_it(triaged, team):
@@ -132,9 +138,11 @@ def test_the_task_must_be_taken_before_working_on_it(triaged, team):
 
 
 def test_other_case_types_are_not_grievances(insured):
-    claim = claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+    claim = claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )
     with pytest.raises(CaseNotFound) as refused:
-        grievances.grievance_withdraw(case_id=claim.pk)
+        grievances.grievance_withdraw(actor=person_actor(claim.pk), case_id=claim.pk)
     assert refused.value.status == 404
 
 
@@ -186,7 +194,7 @@ def test_a_supervisor_answers_high_and_urgent_grievances(filed, team, priority):
     assert refused.value.status == 403
     # The operator investigates; the supervisor takes the task over and signs the answer.
     grievances.grievance_request_info(case_id=grievance.pk, actor=team["operator2"], question="Dates?")
-    grievances.grievance_receive_info(case_id=grievance.pk, answer="May.")
+    grievances.grievance_receive_info(actor=person_actor(grievance.pk), case_id=grievance.pk, answer="May.")
     grievances.task_reassign(case_id=grievance.pk, actor=team["supervisor"], to_user=team["supervisor"])
     grievance = grievances.grievance_resolve(case_id=grievance.pk, actor=team["supervisor"], answer="Signed answer.")
     assert grievance.state == GrievanceState.RESOLVED

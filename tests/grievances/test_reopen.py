@@ -11,6 +11,7 @@ from cases.errors import CaseTransitionError, InvalidInput, NotAuthorized
 from cases.grievances import ReopenPeriodOver, ReopenPeriodRunning
 from cases.models import GrievanceState
 from rules.parameters import param, set_param
+from tests.support import person_actor
 
 from .helpers import actions, audit_events, last_event, open_tasks, reload, topics
 
@@ -21,7 +22,9 @@ DAY = dt.timedelta(days=1)
 
 def test_the_claimant_reopens_on_the_last_day_of_the_period(resolved, team, org):
     last_day = resolved.reopen_until
-    grievance = grievances.grievance_reopen(case_id=resolved.pk, reason="The bank says otherwise.", on=last_day)
+    grievance = grievances.grievance_reopen(
+        actor=person_actor(resolved.pk), case_id=resolved.pk, reason="The bank says otherwise.", on=last_day
+    )
     assert grievance.state == GrievanceState.INVESTIGATING
     assert grievance.reopened_count == 1
     assert grievance.due_date == last_day + dt.timedelta(days=int(param("sla.grievance.normal.days", last_day)))
@@ -47,7 +50,9 @@ def test_the_claimant_reopens_on_the_last_day_of_the_period(resolved, team, org)
 
 def test_reopening_the_day_after_the_period_is_refused(resolved):
     with pytest.raises(ReopenPeriodOver) as refused:
-        grievances.grievance_reopen(case_id=resolved.pk, reason="Too late?", on=resolved.reopen_until + DAY)
+        grievances.grievance_reopen(
+            actor=person_actor(resolved.pk), case_id=resolved.pk, reason="Too late?", on=resolved.reopen_until + DAY
+        )
     assert refused.value.status == 409
     assert refused.value.code == "reopen_period_over"
     assert str(resolved.reopen_until) in refused.value.message
@@ -62,7 +67,9 @@ def test_the_period_follows_the_parameter_in_force_on_the_resolution_date(invest
     grievance = grievances.grievance_resolve(case_id=investigating.pk, actor=team["operator2"], answer="Done.")
     assert grievance.reopen_until == today + dt.timedelta(days=5)
     with pytest.raises(ReopenPeriodOver):
-        grievances.grievance_reopen(case_id=grievance.pk, reason="No.", on=today + dt.timedelta(days=6))
+        grievances.grievance_reopen(
+            actor=person_actor(grievance.pk), case_id=grievance.pk, reason="No.", on=today + dt.timedelta(days=6)
+        )
 
 
 def test_closing_waits_for_the_end_of_the_period(resolved):
@@ -80,7 +87,9 @@ def test_closing_waits_for_the_end_of_the_period(resolved):
 def test_a_closed_grievance_cannot_be_reopened_or_closed_again(resolved):
     grievances.grievance_close(case_id=resolved.pk, on=resolved.reopen_until + DAY)
     with pytest.raises(CaseTransitionError) as refused:
-        grievances.grievance_reopen(case_id=resolved.pk, reason="Again", on=resolved.reopen_until)
+        grievances.grievance_reopen(
+            actor=person_actor(resolved.pk), case_id=resolved.pk, reason="Again", on=resolved.reopen_until
+        )
     assert refused.value.status == 409
     with pytest.raises(CaseTransitionError):
         grievances.grievance_close(case_id=resolved.pk, on=resolved.reopen_until + DAY)
@@ -88,7 +97,7 @@ def test_a_closed_grievance_cannot_be_reopened_or_closed_again(resolved):
 
 def test_only_a_resolved_grievance_is_reopened_or_closed(investigating):
     with pytest.raises(CaseTransitionError) as refused:
-        grievances.grievance_reopen(case_id=investigating.pk, reason="Why?")
+        grievances.grievance_reopen(actor=person_actor(investigating.pk), case_id=investigating.pk, reason="Why?")
     assert refused.value.status == 409
     with pytest.raises(CaseTransitionError):
         grievances.grievance_close(case_id=investigating.pk)
@@ -97,7 +106,7 @@ def test_only_a_resolved_grievance_is_reopened_or_closed(investigating):
 
 def test_reopening_needs_a_reason(resolved):
     with pytest.raises(InvalidInput) as refused:
-        grievances.grievance_reopen(case_id=resolved.pk, reason="  ")
+        grievances.grievance_reopen(actor=person_actor(resolved.pk), case_id=resolved.pk, reason="  ")
     assert refused.value.status == 422
     assert refused.value.field == "reason"
 
@@ -111,11 +120,15 @@ def test_a_counter_of_another_branch_cannot_reopen(resolved, team):
 
 
 def test_a_reopened_grievance_goes_back_to_the_queue_that_resolved_it(investigating, team, org):
-    grievances.grievance_escalate(case_id=investigating.pk, reason="I want the region to look at it.")
+    grievances.grievance_escalate(
+        actor=person_actor(investigating.pk), case_id=investigating.pk, reason="I want the region to look at it."
+    )
     region_operator = team["region_supervisor"]
     grievances.task_take(case_id=investigating.pk, actor=region_operator)
     grievances.grievance_resolve(case_id=investigating.pk, actor=region_operator, answer="The region answers.")
-    grievance = grievances.grievance_reopen(case_id=investigating.pk, reason="Still wrong.")
+    grievance = grievances.grievance_reopen(
+        actor=person_actor(investigating.pk), case_id=investigating.pk, reason="Still wrong."
+    )
     (task,) = open_tasks(grievance)
     assert task.owner_permission_obj_pk == str(org.north.pk)
     assert grievance.escalation_level == 1

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitType
 from roles.models import StaffPreference
@@ -140,7 +141,9 @@ def test_the_stored_language_costs_no_query_per_request(team):
     [("en", "12/01/2024"), ("fr", "01/12/2024"), ("fa", "2024/12/1")],
 )
 def test_the_case_page_shows_dates_in_the_formats_of_the_language(client, team, insured, language, event_day):
-    claim = services.claim_file(person=insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY)
+    claim = services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY
+    )
     client.force_login(team["operator"])
     choose(client, language)
     page = re.sub(r"\s+", " ", client.get(reverse("case_detail", args=[claim.reference])).content.decode())

@@ -12,6 +12,7 @@ from unittest import mock
 import kombu.pools
 from django.db import connection
 
+from audit.actors import Actor
 from backoffice.celery import app as celery_app
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
@@ -35,7 +36,9 @@ def build_team():
 def submitted_claim(team):
     """A marriage grant (1200.00, within the branch's authority limit) waiting in the review queue."""
     person = make_insured(team.org.north_a)
-    claim = services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
+    claim = services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+    )
     assert claim.state == ClaimState.SUBMITTED
     return claim
 

@@ -12,7 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from audit.verify import verify_all
-from cases import services
+from cases import claims, services
 from cases.models import BenefitClaim, ClaimState, Notification
 from registry.models import PaymentSchedule
 from tests.support import AuditTransactionTestCase
@@ -71,7 +71,7 @@ class FailureAfterTransitionTests(AuditTransactionTestCase):
             seen_inside["committed"] = committed_view(case.pk)
             raise PaymentSystemDown("payment system unavailable")
 
-        with mock.patch.object(services, "payment_schedule_create", side_effect=payment_system_down) as create:
+        with mock.patch.object(claims, "payment_schedule_create", side_effect=payment_system_down) as create:
             with self.assertRaises(PaymentSystemDown):
                 services.claim_decide(case_id=self.claim.pk, actor=self.team.supervisor, approve=True)
         create.assert_called_once()

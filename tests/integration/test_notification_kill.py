@@ -21,6 +21,7 @@ from celery.signals import before_task_publish
 from django.db import connection, transaction
 from django.test import override_settings
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, Notification
 from tests.conftest import make_insured
@@ -73,7 +74,12 @@ class KilledWhileSendingTests(AuditTransactionTestCase):
         team = build_team()
         self.operator = team.operator
         person = make_insured(team.org.north_a, phone=PHONE)
-        claim = services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
+        claim = services.claim_file(
+            actor=Actor.person(person),
+            person=person,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=dt.date(2024, 12, 1),
+        )
         services.task_take(case_id=claim.pk, actor=self.operator)
         self.claim = BenefitClaim.objects.select_related("person").get(pk=claim.pk)
         self.assertEqual(self.worker.queued(), 0)

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import medical, services
 from cases.models import MedicalPurpose
@@ -35,7 +36,9 @@ def session_time():
 
 
 def requested(person, purpose=MedicalPurpose.DISABILITY_CLAIM, related_claim=None):
-    return medical.medical_request(person=person, purpose=purpose, related_claim=related_claim)
+    return medical.medical_request(
+        actor=Actor.person(person), person=person, purpose=purpose, related_claim=related_claim
+    )
 
 
 def scheduled(person, team, doctors, **kwargs):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import eligibility, medical, services
 from cases.models import (
@@ -27,6 +28,7 @@ from registry.selectors import is_wholly_disabled, latest_disability_degree
 from rules.dependants import dependant_eligibility
 from rules.parameters import params
 from tests.conftest import make_insured
+from tests.support import person_actor
 
 from .conftest import LOCATION, audit_verify_output, decided, events, in_a_year, requested, scheduled, session_time
 
@@ -51,7 +53,7 @@ def test_request_documents_session_decision_and_finality(
     medical.medical_request_info(case_id=case.pk, actor=team["operator"], question="The specialist's report, please.")
     case = reload(case)
     assert case.state == MedicalState.AWAITING_INFO and case.info_request == "The specialist's report, please."
-    medical.medical_receive_info(case_id=case.pk, answer="Report uploaded.")
+    medical.medical_receive_info(actor=person_actor(case.pk), case_id=case.pk, answer="Report uploaded.")
     assert reload(case).state == MedicalState.DOCUMENTS_REVIEW
 
     when = session_time()
@@ -119,7 +121,7 @@ def test_appeal_to_a_second_commission_replaces_the_first_decision(org, team, in
     case = decided(insured, team, doctors, degree=40, permanent=True)
     assert latest_disability_degree(insured, timezone.localdate()) == 40
 
-    medical.medical_appeal(case_id=case.pk, grounds="My condition is worse than assessed.")
+    medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="My condition is worse than assessed.")
     case = reload(case)
     assert case.state == MedicalState.APPEALED
     assert case.appeal_grounds == "My condition is worse than assessed."
@@ -182,7 +184,12 @@ def test_appeal_to_a_second_commission_replaces_the_first_decision(org, team, in
 
 
 def test_the_decision_resumes_the_disability_claim_waiting_for_it(org, team, insured, doctors):
-    claim = services.claim_file(person=insured, benefit_type=BenefitType.DISABILITY, event_date=timezone.localdate())
+    claim = services.claim_file(
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type=BenefitType.DISABILITY,
+        event_date=timezone.localdate(),
+    )
     assert claim.assessment["eligible"] is False
     services.task_take(case_id=claim.pk, actor=team["operator"])
     services.claim_request_info(case_id=claim.pk, actor=team["operator"], question="Medical commission decision.")
@@ -206,7 +213,12 @@ def test_the_decision_resumes_the_disability_claim_waiting_for_it(org, team, ins
 
 
 def test_a_decision_leaves_a_claim_that_waits_for_nothing_alone(org, team, insured, doctors):
-    claim = services.claim_file(person=insured, benefit_type=BenefitType.DISABILITY, event_date=timezone.localdate())
+    claim = services.claim_file(
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type=BenefitType.DISABILITY,
+        event_date=timezone.localdate(),
+    )
     decided(insured, team, doctors, degree=60, related_claim=claim)
     assert BenefitClaim.objects.get(pk=claim.pk).state == ClaimState.SUBMITTED
 
@@ -260,7 +272,7 @@ def test_the_daily_job_finalises_decisions_whose_appeal_period_ended(org, team, 
     old = decided(make_insured(org.north_a), team, doctors)
     recent = decided(make_insured(org.north_a), team, doctors)
     appealed = decided(make_insured(org.north_a), team, doctors)
-    medical.medical_appeal(case_id=appealed.pk, grounds="Disagree.")
+    medical.medical_appeal(actor=person_actor(appealed.pk), case_id=appealed.pk, grounds="Disagree.")
     MedicalCommission.objects.filter(pk=old.pk).update(decided_at=timezone.now() - dt.timedelta(days=31))
 
     finalised, refused = medical.finalise_due_decisions()
@@ -275,7 +287,7 @@ def test_the_daily_job_finalises_decisions_whose_appeal_period_ended(org, team, 
 
 def test_withdrawal_before_the_session_cancels_the_open_task(org, team, insured, doctors):
     case = scheduled(insured, team, doctors)
-    medical.medical_withdraw(case_id=case.pk, reason="No longer needed.")
+    medical.medical_withdraw(actor=person_actor(case.pk), case_id=case.pk, reason="No longer needed.")
     case = reload(case)
     assert case.state == MedicalState.WITHDRAWN
     assert case.process.status == PROCESS.DONE

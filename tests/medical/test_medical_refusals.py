@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import medical, services
 from cases.errors import CaseNotFound, CaseTransitionError, Conflict, InvalidInput, NotAuthorized
@@ -13,6 +14,7 @@ from cases.models import BenefitType, MedicalCommission, MedicalState
 from registry.models import DisabilityAssessment
 from roles.models import Role
 from tests.conftest import make_insured, staff
+from tests.support import person_actor
 
 from .conftest import LOCATION, decided, in_a_year, requested, scheduled, session_time
 
@@ -83,7 +85,7 @@ def test_permanent_must_be_said_and_a_note_written(team, insured, doctors):
 
 def test_appeal_commission_sharing_a_member_with_the_first_is_refused(team, insured, doctors, appeal_doctors):
     case = decided(insured, team, doctors)
-    medical.medical_appeal(case_id=case.pk, grounds="I disagree.")
+    medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="I disagree.")
     services.task_take(case_id=case.pk, actor=team["operator"])
     before = audit_count(case)
     with pytest.raises(InvalidInput) as exc:
@@ -140,14 +142,19 @@ def test_session_needs_a_time_not_in_the_past_and_a_place(team, insured, doctors
 
 def test_request_needs_a_known_purpose_and_a_claim_of_the_same_person(org, insured):
     with pytest.raises(InvalidInput) as exc:
-        medical.medical_request(person=insured, purpose="curiosity")
+        medical.medical_request(actor=Actor.person(insured), person=insured, purpose="curiosity")
     assert exc.value.field == "purpose"
     someone_else = make_insured(org.north_a)
     claim = services.claim_file(
-        person=someone_else, benefit_type=BenefitType.DISABILITY, event_date=timezone.localdate()
+        actor=Actor.person(someone_else),
+        person=someone_else,
+        benefit_type=BenefitType.DISABILITY,
+        event_date=timezone.localdate(),
     )
     with pytest.raises(InvalidInput) as exc:
-        medical.medical_request(person=insured, purpose="disability_claim", related_claim=claim)
+        medical.medical_request(
+            actor=Actor.person(insured), person=insured, purpose="disability_claim", related_claim=claim
+        )
     assert exc.value.field == "related_claim"
     assert not MedicalCommission.objects.exists()
 
@@ -155,7 +162,7 @@ def test_request_needs_a_known_purpose_and_a_claim_of_the_same_person(org, insur
 def test_appeal_needs_grounds(team, insured, doctors):
     case = decided(insured, team, doctors)
     with pytest.raises(InvalidInput) as exc:
-        medical.medical_appeal(case_id=case.pk, grounds="")
+        medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="")
     assert exc.value.field == "grounds"
 
 
@@ -174,7 +181,7 @@ def test_only_a_member_of_the_session_decides(org, team, insured, doctors, appea
 
 def test_a_member_of_the_first_session_does_not_decide_the_appeal(team, insured, doctors, appeal_doctors):
     case = decided(insured, team, doctors)
-    medical.medical_appeal(case_id=case.pk, grounds="I disagree.")
+    medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="I disagree.")
     services.task_take(case_id=case.pk, actor=team["operator"])
     medical.medical_schedule_appeal(
         case_id=case.pk, actor=team["operator"], scheduled_for=session_time(), location=LOCATION, members=appeal_doctors
@@ -245,9 +252,9 @@ def test_decided_twice_or_appealed_twice_is_refused(team, insured, doctors):
     case = decided(insured, team, doctors)
     with pytest.raises(CaseTransitionError):
         decide(case, doctors[1])
-    medical.medical_appeal(case_id=case.pk, grounds="I disagree.")
+    medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="I disagree.")
     with pytest.raises(CaseTransitionError):
-        medical.medical_appeal(case_id=case.pk, grounds="Again.")
+        medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="Again.")
     assert DisabilityAssessment.objects.filter(person=insured).count() == 1
 
 
@@ -255,7 +262,7 @@ def test_no_appeal_after_the_appeal_period(team, insured, doctors):
     case = decided(insured, team, doctors)
     MedicalCommission.objects.filter(pk=case.pk).update(decided_at=timezone.now() - dt.timedelta(days=31))
     with pytest.raises(CaseTransitionError) as exc:
-        medical.medical_appeal(case_id=case.pk, grounds="Too late.")
+        medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="Too late.")
     assert exc.value.status == 409
     assert state(case) == MedicalState.DECIDED
 
@@ -263,7 +270,7 @@ def test_no_appeal_after_the_appeal_period(team, insured, doctors):
 def test_appeal_on_the_last_day_of_the_period_is_accepted(team, insured, doctors):
     case = decided(insured, team, doctors)
     MedicalCommission.objects.filter(pk=case.pk).update(decided_at=timezone.now() - dt.timedelta(days=30))
-    medical.medical_appeal(case_id=case.pk, grounds="Just in time.")
+    medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="Just in time.")
     assert state(case) == MedicalState.APPEALED
 
 
@@ -272,7 +279,7 @@ def test_not_final_while_it_may_still_be_appealed(team, insured, doctors):
     deadline = medical.appeal_deadline(MedicalCommission.objects.get(pk=case.pk))
     with pytest.raises(CaseTransitionError):
         medical.medical_finalise(case_id=case.pk, on=deadline)
-    medical.medical_appeal(case_id=case.pk, grounds="I disagree.")
+    medical.medical_appeal(actor=person_actor(case.pk), case_id=case.pk, grounds="I disagree.")
     with pytest.raises(CaseTransitionError):
         medical.medical_finalise(case_id=case.pk, on=deadline + dt.timedelta(days=1))
     assert state(case) == MedicalState.APPEALED
@@ -281,12 +288,17 @@ def test_not_final_while_it_may_still_be_appealed(team, insured, doctors):
 def test_no_withdrawal_after_the_decision(team, insured, doctors):
     case = decided(insured, team, doctors)
     with pytest.raises(CaseTransitionError):
-        medical.medical_withdraw(case_id=case.pk)
+        medical.medical_withdraw(actor=person_actor(case.pk), case_id=case.pk)
     assert state(case) == MedicalState.DECIDED
 
 
 def test_a_case_of_another_type_is_not_a_commission(team, insured):
-    claim = services.claim_file(person=insured, benefit_type=BenefitType.DISABILITY, event_date=timezone.localdate())
+    claim = services.claim_file(
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type=BenefitType.DISABILITY,
+        event_date=timezone.localdate(),
+    )
     with pytest.raises(CaseNotFound) as exc:
-        medical.medical_withdraw(case_id=claim.pk)
+        medical.medical_withdraw(actor=person_actor(claim.pk), case_id=claim.pk)
     assert exc.value.status == 404

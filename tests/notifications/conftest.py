@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from audit.actors import Actor
 from cases import services, sms
 from cases.models import BenefitClaim, BenefitType
 from tests.conftest import make_insured
@@ -29,7 +30,9 @@ def reachable(org):
 
 
 def reviewing_claim(person, operator):
-    claim = services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
+    claim = services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+    )
     services.task_take(case_id=claim.pk, actor=operator)
     return BenefitClaim.objects.select_related("person").get(pk=claim.pk)
 

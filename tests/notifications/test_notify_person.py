@@ -10,6 +10,7 @@ from cases.errors import InvalidInput
 from cases.models import BenefitClaim, Notification
 from cases.notifications import NO_EMAIL, NO_GATEWAY, NO_PHONE, SMS_MAX_CHARS, STORED, notify_person
 from tests.conftest import make_insured
+from tests.support import person_actor
 
 from .conftest import PHONE, reviewing_claim
 
@@ -93,7 +94,7 @@ def test_after_commit_the_email_and_the_sms_are_sent_once(
 def test_keys_are_unique_per_change_and_channel(reviewing, team, sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         request_info(reviewing, team)
-        services.claim_receive_info(case_id=reviewing.pk, answer="Attached.")
+        services.claim_receive_info(actor=person_actor(reviewing.pk), case_id=reviewing.pk, answer="Attached.")
         request_info(reviewing, team, question="And the birth certificate.")
 
     keys = list(Notification.objects.filter(case=reviewing).values_list("key", flat=True))

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import payees, services
 from cases.models import Notification
@@ -29,6 +30,7 @@ def account_of(person):
 
 
 def requested(beneficiary, representative, **kwargs):
+    kwargs.setdefault("actor", Actor.person(beneficiary))
     return payees.payee_request(
         beneficiary=beneficiary,
         representative=representative,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import payees, services
 from cases.models import BenefitClaim, BenefitType, ClaimState, PayeeState, RepresentativePayee
@@ -15,6 +16,7 @@ from registry.models import BankAccount, PayeeDesignation, Payment, PaymentSched
 from registry.selectors import payee_designation_in_force
 from registry.services import add_months
 from tests.conftest import make_insured
+from tests.support import person_actor
 
 from .conftest import account_of, active, audit_verify_output, events, portal_topics, requested, verified
 
@@ -144,7 +146,7 @@ def test_a_supervisor_rejects_a_verified_request(team, beneficiary, representati
 
 def test_the_beneficiary_withdraws_before_approval(team, beneficiary, representative):
     case = verified(beneficiary, representative, team)
-    payees.payee_withdraw(case_id=case.pk, reason="Changed my mind.")
+    payees.payee_withdraw(actor=person_actor(case.pk), case_id=case.pk, reason="Changed my mind.")
     case = reload(case)
     assert case.state == PayeeState.WITHDRAWN
     assert case.process.status == PROCESS.DONE
@@ -152,7 +154,9 @@ def test_the_beneficiary_withdraws_before_approval(team, beneficiary, representa
 
 
 def old_age_pension_in_payment(org, team, person):
-    claim = services.claim_file(person=person, benefit_type=BenefitType.OLD_AGE, event_date=timezone.localdate())
+    claim = services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=timezone.localdate()
+    )
     assert claim.assessment["eligible"] is True
     services.task_take(case_id=claim.pk, actor=team["operator"])
     services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)

@@ -16,6 +16,7 @@ from roles.models import Role
 from roles.services import delegation_create
 from tests.conftest import make_insured
 from tests.factories import add_bank_account
+from tests.support import person_actor
 
 from .conftest import account_of, active, requested, verified
 
@@ -207,7 +208,7 @@ def test_suspend_resume_and_revoke_follow_the_states(team, beneficiary, represen
         lambda: payees.payee_suspend(case_id=case.pk, actor=team["operator"], reason="x"),
         lambda: payees.payee_revoke(case_id=case.pk, actor=team["supervisor"], reason="again"),
         lambda: payees.payee_activate(case_id=case.pk),
-        lambda: payees.payee_withdraw(case_id=case.pk),
+        lambda: payees.payee_withdraw(actor=person_actor(case.pk), case_id=case.pk),
     ):
         with pytest.raises(CaseTransitionError):
             call()

@@ -9,11 +9,13 @@ from django.core.management import call_command
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import engine, refunds
 from cases.models import CaseComment, ContributionRefund, Notification, RefundState
 from registry import ledger
 from registry.models import BankAccount, LedgerPosting
+from tests.support import person_actor
 from workflows.refund_flow import RefundFlow
 
 from .conftest import FIRST, LAST
@@ -35,7 +37,11 @@ def test_refund_from_filing_to_payment_order(org, team, person, django_capture_o
 
     with django_capture_on_commit_callbacks(execute=True):
         case = refunds.refund_file(
-            person=person, period_from=FIRST, period_to=LAST, reason="Paid twice for the first half of 2024."
+            actor=Actor.person(person),
+            person=person,
+            period_from=FIRST,
+            period_to=LAST,
+            reason="Paid twice for the first half of 2024.",
         )
     assert case.state == RefundState.SUBMITTED
     assert case.owning_unit == org.north_a
@@ -56,7 +62,7 @@ def test_refund_from_filing_to_payment_order(org, team, person, django_capture_o
     assert case.info_request == "Send the bank statement of the payments."
     assert mail.outbox[-1].body == "Send the bank statement of the payments."
 
-    refunds.refund_receive_info(case_id=case.pk, answer="Statement attached.")
+    refunds.refund_receive_info(actor=person_actor(case.pk), case_id=case.pk, answer="Statement attached.")
     assert CaseComment.objects.get(case=case).text == "Statement attached."
 
     refunds.refund_recommend(case_id=case.pk, actor=operator, approve=True)
@@ -123,7 +129,9 @@ def test_refund_from_filing_to_payment_order(org, team, person, django_capture_o
 
 
 def test_rejected_refund_ends_the_process_and_tells_the_person(team, person, django_capture_on_commit_callbacks):
-    case = refunds.refund_file(person=person, period_from=FIRST, period_to=LAST, reason="Wrongly posted.")
+    case = refunds.refund_file(
+        actor=Actor.person(person), person=person, period_from=FIRST, period_to=LAST, reason="Wrongly posted."
+    )
     engine.task_take(case_id=case.pk, actor=team["operator"])
     refunds.refund_recommend(case_id=case.pk, actor=team["operator"], approve=False, note="The payments are correct.")
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from audit.actors import Actor
 from audit.verify import verify_all
 from cases import engine, refunds
 from cases.models import ContributionRefund, RefundState
@@ -86,7 +87,9 @@ class ConcurrentRefundDecisionTests(AuditTransactionTestCase):
         self.assertEqual(self.overpaid, Decimal("600.00"))
 
     def recommended(self, amount=None, note=""):
-        case = refunds.refund_file(person=self.person, period_from=FIRST, period_to=LAST, reason="Overpaid.")
+        case = refunds.refund_file(
+            actor=Actor.person(self.person), person=self.person, period_from=FIRST, period_to=LAST, reason="Overpaid."
+        )
         engine.task_take(case_id=case.pk, actor=self.operator)
         refunds.refund_recommend(case_id=case.pk, actor=self.operator, approve=True, amount=amount, note=note)
         return ContributionRefund.objects.get(pk=case.pk)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import engine, refunds
 from cases.errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
@@ -17,6 +18,7 @@ from registry.models import BankAccount, LedgerPosting
 from roles.models import Role
 from tests.conftest import make_insured
 from tests.factories import EmployerFactory, add_contributions
+from tests.support import person_actor
 
 from .conftest import ASSESSED, FIRST, LAST, MONTHS, overpaid_person, pay
 
@@ -50,6 +52,7 @@ def refunded(**account):
 
 def file(person, **kwargs):
     values = {"person": person, "period_from": FIRST, "period_to": LAST, "reason": REASON, **kwargs}
+    values.setdefault("actor", Actor.employer(values["employer"]) if values.get("employer") else Actor.person(person))
     return refunds.refund_file(**values)
 
 
@@ -127,7 +130,7 @@ def test_filing_refuses_invalid_input(person, kwargs, field):
 
 def test_filing_for_nobody_is_refused():
     with pytest.raises(InvalidInput) as caught:
-        refunds.refund_file(period_from=FIRST, period_to=LAST, reason=REASON)
+        refunds.refund_file(period_from=FIRST, period_to=LAST, reason=REASON, actor=Actor.system("refund test"))
     assert_invalid(caught, "person")
 
 
@@ -165,7 +168,7 @@ def test_staff_of_another_branch_cannot_take_or_recommend(team, person):
 def test_information_requests_in_the_wrong_state_are_refused(team, person):
     case = reviewing(person, team["operator"])
     with pytest.raises(CaseTransitionError) as caught:
-        refunds.refund_receive_info(case_id=case.pk, answer="Nothing was asked.")
+        refunds.refund_receive_info(actor=person_actor(case.pk), case_id=case.pk, answer="Nothing was asked.")
     assert_conflict(caught)
     refunds.refund_request_info(case_id=case.pk, actor=team["operator"], question="Which months?")
     with pytest.raises(CaseTransitionError) as caught:
@@ -459,7 +462,9 @@ def test_an_employer_refund_is_reviewed_in_its_branch_and_cannot_be_approved_wit
         pay(employer, period, "350.00", employer=True)
     south_supervisor = make_staff("sup_sa", Role.SUPERVISOR, org.south_a)
 
-    case = refunds.refund_file(employer=employer, period_from=FIRST, period_to=LAST, reason="Overpaid.")
+    case = refunds.refund_file(
+        actor=Actor.employer(employer), employer=employer, period_from=FIRST, period_to=LAST, reason="Overpaid."
+    )
     assert case.owning_unit == org.south_a
     assert case.refundable_amount == Decimal("300.00")
     assert open_task(case).owner_permission_obj_pk == str(org.south_a.pk)
@@ -483,7 +488,7 @@ def test_an_employer_refund_is_reviewed_in_its_branch_and_cannot_be_approved_wit
 def test_withdrawal_cancels_the_task_and_ends_the_process(team, person, django_capture_on_commit_callbacks):
     case = recommended(person, team["operator"])
     with django_capture_on_commit_callbacks(execute=True):
-        refunds.refund_withdraw(case_id=case.pk, reason="Settled with my employer.")
+        refunds.refund_withdraw(actor=person_actor(case.pk), case_id=case.pk, reason="Settled with my employer.")
     case = reload(case)
     assert case.state == RefundState.WITHDRAWN
     assert case.process.status == PROCESS.DONE
@@ -501,6 +506,6 @@ def test_a_paid_refund_cannot_be_withdrawn(team, person):
     case = recommended(person, team["operator"])
     refunds.refund_decide(case_id=case.pk, actor=team["supervisor"], approve=True)
     with pytest.raises(CaseTransitionError) as caught:
-        refunds.refund_withdraw(case_id=case.pk)
+        refunds.refund_withdraw(actor=person_actor(case.pk), case_id=case.pk)
     assert_conflict(caught)
     assert reload(case).state == RefundState.PAID

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.actors import Actor
 from cases import grievances, medical, payees, refunds, reports, services, waivers
 from cases.engine import task_take
 from cases.models import CASE_MODELS, CaseType, GrievanceCategory, MedicalPurpose, Priority
@@ -26,6 +27,7 @@ from tests.deadlines.helpers import (
     recommend,
     set_due,
 )
+from tests.support import person_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +74,7 @@ def build_cases(org, team, per_claim_state=1):
     set_due([recommended], past(10))
     count(CaseType.BENEFIT_CLAIM, "recommended", org.north_a, overdue=True)
     withdrawn = file_claim(north)
-    services.claim_withdraw(case_id=withdrawn.pk, reason="No longer needed")
+    services.claim_withdraw(actor=person_actor(withdrawn.pk), case_id=withdrawn.pk, reason="No longer needed")
     set_due([withdrawn], past())  # past its due date but closed: not overdue
     count(CaseType.BENEFIT_CLAIM, "withdrawn", org.north_a)
     south_claim = file_claim(south)
@@ -80,9 +82,13 @@ def build_cases(org, team, per_claim_state=1):
     count(CaseType.BENEFIT_CLAIM, "submitted", org.south_a, overdue=True)
 
     # Grievances through their services.
-    grievances.grievance_file(person=north, title="Rude answer", description="At the counter")
+    grievances.grievance_file(
+        actor=Actor.person(north), person=north, title="Rude answer", description="At the counter"
+    )
     count(CaseType.GRIEVANCE, "submitted", org.north_a)
-    triaged = grievances.grievance_file(person=south, title="Wrong record", description="Missing months")
+    triaged = grievances.grievance_file(
+        actor=Actor.person(south), person=south, title="Wrong record", description="Missing months"
+    )
     grievances.task_take(case_id=triaged.pk, actor=team["other_operator"])
     grievances.grievance_triage(
         case_id=triaged.pk,
@@ -94,27 +100,53 @@ def build_cases(org, team, per_claim_state=1):
     count(CaseType.GRIEVANCE, "triaged", org.south_a, overdue=True)
 
     # Refunds, waivers, medical commissions and payees through their services.
-    refund = refunds.refund_file(person=overpayer(org.north_a), period_from=JAN, period_to=JUN, reason="Paid twice")
+    refund = refunds.refund_file(
+        actor=Actor.person(subject := overpayer(org.north_a)),
+        person=subject,
+        period_from=JAN,
+        period_to=JUN,
+        reason="Paid twice",
+    )
     set_due([refund], past())
     count(CaseType.CONTRIBUTION_REFUND, "submitted", org.north_a, overdue=True)
-    paid = refunds.refund_file(person=overpayer(org.north_a), period_from=JAN, period_to=JUN, reason="Paid twice")
+    paid = refunds.refund_file(
+        actor=Actor.person(subject := overpayer(org.north_a)),
+        person=subject,
+        period_from=JAN,
+        period_to=JUN,
+        reason="Paid twice",
+    )
     task_take(case_id=paid.pk, actor=team["operator"])
     refunds.refund_recommend(case_id=paid.pk, actor=team["operator"], approve=True)
     refunds.refund_decide(case_id=paid.pk, actor=team["supervisor"], approve=True)
     set_due([paid], past())  # past its due date but paid: not overdue
     count(CaseType.CONTRIBUTION_REFUND, "paid", org.north_a)
 
-    reviewed = waivers.waiver_file(person=late_payer(org.north_a), period_from=JAN, period_to=FEB, grounds="Illness")
+    reviewed = waivers.waiver_file(
+        actor=Actor.person(subject := late_payer(org.north_a)),
+        person=subject,
+        period_from=JAN,
+        period_to=FEB,
+        grounds="Illness",
+    )
     task_take(case_id=reviewed.pk, actor=team["operator"])
     set_due([reviewed], today())  # due today: in time
     count(CaseType.ARREARS_WAIVER, "in_review", org.north_a)
-    applied = waivers.waiver_file(person=late_payer(org.south_a), period_from=JAN, period_to=FEB, grounds="Flood")
+    applied = waivers.waiver_file(
+        actor=Actor.person(subject := late_payer(org.south_a)),
+        person=subject,
+        period_from=JAN,
+        period_to=FEB,
+        grounds="Flood",
+    )
     task_take(case_id=applied.pk, actor=team["other_operator"])
     waivers.waiver_recommend(case_id=applied.pk, actor=team["other_operator"], approve=True)
     waivers.waiver_decide(case_id=applied.pk, actor=team["central_supervisor"], approve=True)
     count(CaseType.ARREARS_WAIVER, "applied", org.south_a)
 
-    requested = medical.medical_request(person=north, purpose=MedicalPurpose.DISABILITY_CLAIM)
+    requested = medical.medical_request(
+        actor=Actor.person(north), person=north, purpose=MedicalPurpose.DISABILITY_CLAIM
+    )
     set_due([requested], past())
     count(CaseType.MEDICAL_COMMISSION, "requested", org.north_a, overdue=True)
 

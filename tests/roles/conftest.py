@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import services
 from cases.models import BenefitType
@@ -23,11 +24,15 @@ def pensioner(org):
 
 
 def marriage_claim(person):
-    return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE)
+    return services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
 
 
 def pension_claim(person):
-    return services.claim_file(person=person, benefit_type=BenefitType.OLD_AGE, event_date=RETIREMENT_DATE)
+    return services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=RETIREMENT_DATE
+    )
 
 
 def recommend(claim, actor, *, approve=True, **kwargs):

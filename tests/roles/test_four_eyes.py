@@ -9,6 +9,7 @@ from cases.models import BenefitClaim, ClaimState
 from roles.errors import FourEyesViolation, NotAuthorized
 from roles.services import delegation_create
 from tests.factories import UserFactory
+from tests.support import person_actor
 
 from .conftest import assignment_of, case_events, marriage_claim, recommend, today
 
@@ -85,7 +86,7 @@ def test_whoever_decided_before_an_appeal_cannot_decide_again(org, team, insured
     claim = marriage_claim(insured)
     recommend(claim, team["operator"])
     services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=False, note="Too few days")
-    services.claim_appeal(case_id=claim.pk, grounds="The days in 2023 are missing")
+    services.claim_appeal(actor=person_actor(claim.pk), case_id=claim.pk, grounds="The days in 2023 are missing")
     recommend(claim, team["operator2"])
     with pytest.raises(FourEyesViolation):
         services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=True)

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import VerificationRun
 from cases import engine, services
 from cases.models import BenefitType, CaseDocument
@@ -44,7 +45,9 @@ def people(org, team):
 def world(org, people):
     south_operator = people["other_operator"]
     person = make_insured(org.south_a)
-    claim = services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
+    claim = services.claim_file(
+        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+    )
     services.task_take(case_id=claim.pk, actor=south_operator)
     engine.case_document_add(
         case_id=claim.pk,
@@ -64,7 +67,10 @@ def world(org, people):
     )
     run = VerificationRun.objects.create(requested_at=dt.datetime.now(dt.UTC))
     own_claim = services.claim_file(
-        person=make_insured(org.north_a), benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(subject := make_insured(org.north_a)),
+        person=subject,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=dt.date(2024, 12, 1),
     )
     return World(
         own_claim=own_claim,

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from rest_framework.authentication import SessionAuthentication
 
+from audit.actors import Actor
 from cases import services
 from cases.models import BenefitType
 from tests.conftest import PasswordOnlyClient, make_insured
@@ -47,7 +48,12 @@ def cases_in_every_step(org, people):
     person = make_insured(org.north_a)
 
     def file():
-        return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1))
+        return services.claim_file(
+            actor=Actor.person(person),
+            person=person,
+            benefit_type=BenefitType.MARRIAGE,
+            event_date=dt.date(2024, 12, 1),
+        )
 
     queued, taken, recommended = file(), file(), file()
     services.task_take(case_id=taken.pk, actor=people["operator"])

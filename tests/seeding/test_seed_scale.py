@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Process, Task
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.verify import verify_all
 from cases import selectors, services
@@ -17,6 +18,7 @@ from cases.seeding import SCALE_BENEFITS, SCALE_MIX, seed_scale, synthetic_refer
 from registry.models import Person
 from registry.ssn import is_valid_ssn
 from roles.models import Level, OrgUnit
+from tests.support import person_actor
 from workflows.flows import BenefitClaimFlow
 
 from .conftest import run_command
@@ -186,13 +188,15 @@ def test_seeded_chains_are_the_ones_the_services_write(org, scale_team):
 
     def filed():
         person = make_insured(org.north_a)
-        return services.claim_file(person=person, benefit_type="marriage", event_date=dt.date(2024, 12, 1)).pk
+        return services.claim_file(
+            actor=Actor.person(person), person=person, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        ).pk
 
     through_services = {}
     case = filed()
     through_services[ClaimState.SUBMITTED] = case
     case = filed()
-    services.claim_withdraw(case_id=case, reason="no longer needed")
+    services.claim_withdraw(actor=person_actor(case), case_id=case, reason="no longer needed")
     through_services[ClaimState.WITHDRAWN] = case
     case = filed()
     services.task_take(case_id=case, actor=operator)

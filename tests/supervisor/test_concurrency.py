@@ -8,6 +8,7 @@ import threading
 import pytest
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from audit.verify import verify_all
 from cases import assignment, services
@@ -33,7 +34,9 @@ class BulkReassignWhileWorkingTests(AuditTransactionTestCase):
         insured = make_insured(org.north_a)
         claims = []
         for _ in range(N):
-            claim = services.claim_file(person=insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY)
+            claim = services.claim_file(
+                actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY
+            )
             services.task_take(case_id=claim.pk, actor=operator)
             claims.append(claim)
         task_ids = [open_task_of(c).pk for c in claims]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case
@@ -34,7 +35,9 @@ def test_workload_counts_open_and_overdue_tasks_per_caseworker(client, team, ins
     mine = held_by(insured, team["operator"], 3)
     held_by(insured, team["operator2"], 1)
     Case.objects.filter(pk__in=[mine[0].pk, mine[1].pk]).update(due_date=timezone.localdate() - dt.timedelta(days=2))
-    services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))  # unassigned
+    services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )  # unassigned
     client.force_login(team["supervisor"])
 
     body = client.get(reverse("team_workload")).content.decode()
@@ -52,8 +55,12 @@ def test_workload_counts_open_and_overdue_tasks_per_caseworker(client, team, ins
 
 
 def test_region_workload_lists_the_queues_of_its_branches(client, team, insured, south_insured):
-    services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
-    services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+    services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )
+    services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )
     client.force_login(team["region_supervisor"])
 
     body = client.get(reverse("team_workload")).content.decode()
@@ -257,10 +264,14 @@ def test_snapshot_is_taken_once_a_day(team, insured, org):
     from workflows.models import QueueSnapshot
 
     held_by(insured, team["operator"], 2)
-    services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+    services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )
 
     assert queue_snapshot_take() == 1
-    services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+    services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+    )
     assert queue_snapshot_take() == 0  # the day's first count stands
 
     (row,) = QueueSnapshot.objects.all()
@@ -343,7 +354,9 @@ def test_overdue_page_links_the_supervisor_pages(client, team):
 def test_large_queues_are_counted_up_to_a_cap(client, team, insured, monkeypatch):
     monkeypatch.setattr("cases.workload.QUEUE_COUNT_CAP", 2)
     for _ in range(3):
-        services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+        services.claim_file(
+            actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        )
     client.force_login(team["supervisor"])
 
     body = client.get(reverse("team_workload")).content.decode()
@@ -475,7 +488,9 @@ def test_team_pages_render_in_persian(client, team, insured, org):
 def test_overdue_page_names_who_holds_each_case(client, team, insured):
     held, queued = (
         held_by(insured, team["operator"], 1)[0],
-        services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)),
+        services.claim_file(
+            actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        ),
     )
     Case.objects.filter(pk__in=[held.pk, queued.pk]).update(due_date=timezone.localdate() - dt.timedelta(days=3))
     client.force_login(team["supervisor"])

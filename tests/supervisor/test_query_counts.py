@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.actors import Actor
 from cases import services
 from roles.models import Role
 from tests.conftest import staff
@@ -38,7 +39,9 @@ def test_workload_query_count(client, team, insured, org, n, django_assert_num_q
         held_by(insured, worker, 1)
     held_by(insured, team["operator"], n)
     for _ in range(n):
-        services.claim_file(person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1))
+        services.claim_file(
+            actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        )
     client.force_login(team["region_supervisor"])
     url = reverse("team_unit", kwargs={"unit_id": org.north_a.pk})
     with django_assert_num_queries(WORKLOAD_QUERIES):

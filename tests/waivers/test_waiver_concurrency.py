@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
+from audit.actors import Actor
 from audit.verify import verify_all
 from cases import waivers
 from cases.engine import task_take
@@ -46,7 +47,13 @@ class ConcurrentWaiverTests(AuditTransactionTestCase):
         self.employer = employer_in_arrears(self.org)
 
     def recommended(self, amount=None):
-        case = waivers.waiver_file(employer=self.employer, period_from=JAN, period_to=MAR, grounds="Flood.")
+        case = waivers.waiver_file(
+            actor=Actor.employer(self.employer),
+            employer=self.employer,
+            period_from=JAN,
+            period_to=MAR,
+            grounds="Flood.",
+        )
         task_take(case_id=case.pk, actor=self.operator)
         note = "" if amount is None else "Part."
         return waivers.waiver_recommend(case_id=case.pk, actor=self.operator, approve=True, amount=amount, note=note)

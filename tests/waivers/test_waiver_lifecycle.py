@@ -12,12 +12,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS, STATUS
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import waivers
 from cases.engine import task_take
 from cases.models import ArrearsWaiver, CaseComment, CaseType, Notification, WaiverState
 from registry import ledger
 from registry.models import LedgerPosting
+from tests.support import person_actor
 from workflows import routing
 from workflows.waiver_flow import ArrearsWaiverFlow
 
@@ -62,6 +64,9 @@ def audit_verifies():
 
 
 def file_and_recommend(team, *, amount=None, note="", **filing):
+    filing.setdefault(
+        "actor", Actor.employer(filing["employer"]) if filing.get("employer") else Actor.person(filing["person"])
+    )
     case = waivers.waiver_file(grounds="The accountant was ill for two months.", **filing)
     task_take(case_id=case.pk, actor=team["operator"])
     return waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True, amount=amount, note=note)
@@ -72,7 +77,11 @@ def file_and_recommend(team, *, amount=None, note="", **filing):
 
 def test_employer_waiver_from_filing_to_the_ledger(org, team, employer):
     case = waivers.waiver_file(
-        employer=employer, period_from=JAN, period_to=dt.date(2024, 3, 31), grounds="Flooded office in spring."
+        actor=Actor.employer(employer),
+        employer=employer,
+        period_from=JAN,
+        period_to=dt.date(2024, 3, 31),
+        grounds="Flooded office in spring.",
     )
     assert case.state == WaiverState.SUBMITTED
     assert case.case_type == CaseType.ARREARS_WAIVER and case.reference.startswith("AW-")
@@ -143,7 +152,13 @@ def test_self_employed_waiver_notifies_the_person_at_each_step(
     org, team, self_employed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        case = waivers.waiver_file(person=self_employed, period_from=JAN, period_to=FEB, grounds="Hospital stay.")
+        case = waivers.waiver_file(
+            actor=Actor.person(self_employed),
+            person=self_employed,
+            period_from=JAN,
+            period_to=FEB,
+            grounds="Hospital stay.",
+        )
     assert case.penalty_amount == Decimal("9.00")  # 6.00 + 3.00
     task_take(case_id=case.pk, actor=team["operator"])
     waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)
@@ -195,11 +210,15 @@ def test_what_was_waived_before_reduces_what_can_be_waived_next_time(team, emplo
     waivers.waiver_decide(case_id=first.pk, actor=team["supervisor"], approve=True)
 
     # February alone: 18.00 accrued, 2.00 waived by the first waiver.
-    second = waivers.waiver_file(employer=employer, period_from=FEB, period_to=FEB, grounds="And February.")
+    second = waivers.waiver_file(
+        actor=Actor.employer(employer), employer=employer, period_from=FEB, period_to=FEB, grounds="And February."
+    )
     assert second.requested_amount == second.penalty_amount == Decimal("16.00")
     assert second.penalty_computation["waived"] == "2.00"
     # All three periods: 54.00 - 20.00.
-    third = waivers.waiver_file(employer=employer, period_from=JAN, period_to=MAR, grounds="All of it.")
+    third = waivers.waiver_file(
+        actor=Actor.employer(employer), employer=employer, period_from=JAN, period_to=MAR, grounds="All of it."
+    )
     assert third.requested_amount == Decimal("34.00")
 
     task_take(case_id=second.pk, actor=team["operator"])
@@ -264,7 +283,9 @@ def test_a_rejection_posts_nothing_and_tells_the_person(team, self_employed, dja
 
 
 def test_a_recommended_rejection_is_decided_by_the_branch(org, team, big_employer):
-    case = waivers.waiver_file(employer=big_employer, period_from=JAN, period_to=JAN, grounds="Cash flow.")
+    case = waivers.waiver_file(
+        actor=Actor.employer(big_employer), employer=big_employer, period_from=JAN, period_to=JAN, grounds="Cash flow."
+    )
     task_take(case_id=case.pk, actor=team["operator"])
     case = waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=False, note="Late every year.")
     assert case.recommendation == "reject" and case.recommended_amount is None
@@ -276,7 +297,13 @@ def test_a_recommended_rejection_is_decided_by_the_branch(org, team, big_employe
 def test_information_requested_and_received_inside_the_review_task(
     team, self_employed, django_capture_on_commit_callbacks
 ):
-    case = waivers.waiver_file(person=self_employed, period_from=JAN, period_to=FEB, grounds="Hospital stay.")
+    case = waivers.waiver_file(
+        actor=Actor.person(self_employed),
+        person=self_employed,
+        period_from=JAN,
+        period_to=FEB,
+        grounds="Hospital stay.",
+    )
     task_take(case_id=case.pk, actor=team["operator"])
     with django_capture_on_commit_callbacks(execute=True):
         case = waivers.waiver_request_info(
@@ -285,7 +312,7 @@ def test_information_requested_and_received_inside_the_review_task(
     assert case.state == WaiverState.AWAITING_INFO and case.info_request == "Send the hospital letter."
     assert mail.outbox[-1].body == "Send the hospital letter."
 
-    case = waivers.waiver_receive_info(case_id=case.pk, answer="Letter attached.")
+    case = waivers.waiver_receive_info(actor=person_actor(case.pk), case_id=case.pk, answer="Letter attached.")
     assert case.state == WaiverState.IN_REVIEW
     assert CaseComment.objects.get(case=case).text == "Letter attached."
     task = routing.open_task(case)
@@ -302,13 +329,19 @@ def test_information_requested_and_received_inside_the_review_task(
 
 @pytest.mark.parametrize("stage", ["submitted", "in_review", "recommended"])
 def test_the_applicant_withdraws_before_the_decision(team, self_employed, stage, django_capture_on_commit_callbacks):
-    case = waivers.waiver_file(person=self_employed, period_from=JAN, period_to=FEB, grounds="Hospital stay.")
+    case = waivers.waiver_file(
+        actor=Actor.person(self_employed),
+        person=self_employed,
+        period_from=JAN,
+        period_to=FEB,
+        grounds="Hospital stay.",
+    )
     if stage != "submitted":
         task_take(case_id=case.pk, actor=team["operator"])
     if stage == "recommended":
         waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)
     with django_capture_on_commit_callbacks(execute=True):
-        case = waivers.waiver_withdraw(case_id=case.pk, reason="Paid by a sponsor.")
+        case = waivers.waiver_withdraw(actor=person_actor(case.pk), case_id=case.pk, reason="Paid by a sponsor.")
     assert case.state == WaiverState.WITHDRAWN
     assert routing.open_task(case) is None and process_status(case) == PROCESS.DONE
     assert events(case)[-2:] == ["arrears_waiver.withdraw", "task.cancelled"]
@@ -332,7 +365,9 @@ def test_staff_file_at_the_counter_for_an_employer_of_their_branch(org, team, em
 
 
 def test_the_ledger_statement_agrees_with_the_case(team, employer):
-    case = waivers.waiver_file(employer=employer, period_from=JAN, period_to=MAR, grounds="x")
+    case = waivers.waiver_file(
+        actor=Actor.employer(employer), employer=employer, period_from=JAN, period_to=MAR, grounds="x"
+    )
     statement = ledger.penalties(
         employer=employer, period_from=JAN, period_to=MAR, on=timezone.localdate(), due_day=Decimal(15), daily_rate=RATE
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import waivers
 from cases.engine import task_take
@@ -16,6 +17,7 @@ from roles.errors import FourEyesViolation, InvalidInput, NotAuthorized
 from roles.models import Level, Role
 from roles.services import authority_limit_set, delegation_create
 from tests.conftest import LIMIT_FROM
+from tests.support import person_actor
 
 from .conftest import FEB, JAN, MAR, employer_with_workers, pay
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def filed(employer, **kwargs):
+    kwargs.setdefault("actor", Actor.employer(employer))
     return waivers.waiver_file(employer=employer, period_from=JAN, period_to=MAR, grounds="Flood.", **kwargs)
 
 
@@ -81,6 +84,7 @@ def refused(error_class, call, *, field=None, status=None):
 )
 def test_filing_refuses_invalid_input(org, employer, changes, field):
     filing = {"employer": employer, "period_from": JAN, "period_to": MAR, "grounds": "Flood."} | changes
+    filing["actor"] = Actor.employer(employer)
     if filing["period_to"] == "in 40 days":
         filing["period_to"] = timezone.localdate() + dt.timedelta(days=40)
     error = refused(InvalidInput, lambda: waivers.waiver_file(**filing), field=field, status=422)
@@ -96,7 +100,9 @@ def test_the_whole_outstanding_penalty_may_be_requested(org, employer):
 def test_filing_needs_exactly_one_subject(org, employer, self_employed, subject):
     if subject == "both":
         subject = {"employer": employer, "person": self_employed}
-    call = lambda: waivers.waiver_file(period_from=JAN, period_to=FEB, grounds="x", **subject)  # noqa: E731
+    call = lambda: waivers.waiver_file(  # noqa: E731
+        period_from=JAN, period_to=FEB, grounds="x", actor=Actor.system("waiver test"), **subject
+    )
     refused(InvalidInput, call, field="employer", status=422)
 
 
@@ -110,7 +116,11 @@ def test_nothing_to_waive_when_every_period_was_paid_on_time(org, team):
 
 
 def test_nothing_to_waive_on_periods_without_contributions(org, employer):
-    call = lambda: waivers.waiver_file(employer=employer, period_from="2023-01", period_to="2023-06", grounds="x")  # noqa: E731
+    def call():
+        return waivers.waiver_file(
+            actor=Actor.employer(employer), employer=employer, period_from="2023-01", period_to="2023-06", grounds="x"
+        )
+
     refused(InvalidInput, call, field="period_from")
 
 
@@ -120,7 +130,9 @@ def test_nothing_to_waive_once_everything_was_waived(org, team, employer):
     refused(InvalidInput, lambda: filed(employer), field="period_from", status=422)
     refused(
         InvalidInput,
-        lambda: waivers.waiver_file(employer=employer, period_from=FEB, period_to=FEB, grounds="x"),
+        lambda: waivers.waiver_file(
+            actor=Actor.employer(employer), employer=employer, period_from=FEB, period_to=FEB, grounds="x"
+        ),
         field="period_from",
     )
 
@@ -204,10 +216,10 @@ def test_an_applied_waiver_cannot_be_decided_withdrawn_or_recommended_again(org,
     before = event_count(case)
     for call in (
         lambda: waivers.waiver_decide(case_id=case.pk, actor=team["supervisor2"], approve=True),
-        lambda: waivers.waiver_withdraw(case_id=case.pk),
+        lambda: waivers.waiver_withdraw(actor=person_actor(case.pk), case_id=case.pk),
         lambda: waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True),
         lambda: waivers.waiver_request_info(case_id=case.pk, actor=team["operator"], question="?"),
-        lambda: waivers.waiver_receive_info(case_id=case.pk, answer="!"),
+        lambda: waivers.waiver_receive_info(actor=person_actor(case.pk), case_id=case.pk, answer="!"),
     ):
         refused(Conflict, call, status=409)
     assert event_count(case) == before
@@ -216,16 +228,20 @@ def test_an_applied_waiver_cannot_be_decided_withdrawn_or_recommended_again(org,
 
 def test_information_can_only_be_received_when_asked_for(org, team, employer):
     case = in_review(team, employer)
-    refused(CaseTransitionError, lambda: waivers.waiver_receive_info(case_id=case.pk, answer="x"), status=409)
+    refused(
+        CaseTransitionError,
+        lambda: waivers.waiver_receive_info(actor=person_actor(case.pk), case_id=case.pk, answer="x"),
+        status=409,
+    )
 
 
 def test_a_withdrawn_waiver_cannot_be_taken_up_again(org, team, employer):
     case = in_review(team, employer)
-    waivers.waiver_withdraw(case_id=case.pk)
+    waivers.waiver_withdraw(actor=person_actor(case.pk), case_id=case.pk)
     refused(
         Conflict, lambda: waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True), status=409
     )
-    refused(Conflict, lambda: waivers.waiver_withdraw(case_id=case.pk), status=409)
+    refused(Conflict, lambda: waivers.waiver_withdraw(actor=person_actor(case.pk), case_id=case.pk), status=409)
 
 
 def test_an_unknown_case_is_not_found(org, team):
@@ -303,7 +319,9 @@ def test_a_delegate_cannot_decide_what_the_delegator_recommended(org, team, empl
 
 
 def test_above_the_branch_limit_branch_supervisors_are_refused_and_the_region_decides(org, team, big_employer):
-    case = waivers.waiver_file(employer=big_employer, period_from=JAN, period_to=JAN, grounds="Strike.")
+    case = waivers.waiver_file(
+        actor=Actor.employer(big_employer), employer=big_employer, period_from=JAN, period_to=JAN, grounds="Strike."
+    )
     task_take(case_id=case.pk, actor=team["operator"])
     case = waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)
     assert case.recommended_amount == Decimal("7500.00") and case.deciding_unit == org.north
@@ -322,7 +340,9 @@ def test_above_the_branch_limit_branch_supervisors_are_refused_and_the_region_de
 
 
 def test_a_limit_lowered_after_the_recommendation_refuses_the_approval(org, team, big_employer):
-    case = waivers.waiver_file(employer=big_employer, period_from=JAN, period_to=JAN, grounds="Strike.")
+    case = waivers.waiver_file(
+        actor=Actor.employer(big_employer), employer=big_employer, period_from=JAN, period_to=JAN, grounds="Strike."
+    )
     task_take(case_id=case.pk, actor=team["operator"])
     waivers.waiver_recommend(case_id=case.pk, actor=team["operator"], approve=True)  # to the region
     for role in (Role.SUPERVISOR, Role.BRANCH_MANAGER):
