@@ -395,7 +395,7 @@ class CaseState:
             return False
         try:
             authority = authorize(self.user, power, unit=unit, grants=_grants(self.request))
-            catalog.check_step(self.case, self.node, self.user, authority)
+            catalog.check_step(self.case, self.node, self.user, authority, self.extra)
         except DomainError:
             return False
         return True

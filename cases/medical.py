@@ -254,10 +254,16 @@ def _decision_input(degree_percent, permanent, review_date, note):
     return degree, permanent, review_date, note
 
 
-def check_member(case, actor, round):
-    """The session of ``round``, if ``actor`` sits in it; only its members record its decision."""
-    session = CommissionSession.objects.get(case=case, round=round)
-    if not session.members.filter(pk=actor.pk).exists():
+def check_member(case, actor, round, sessions=None):
+    """The session of ``round``, if ``actor`` sits in it; only its members record its decision.
+    ``sessions``: the case's sessions with their members, when the caller has read them already."""
+    if sessions is None:
+        session = CommissionSession.objects.get(case=case, round=round)
+        member = session.members.filter(pk=actor.pk).exists()
+    else:
+        session = next((s for s in sessions if s.round == round), None)
+        member = session is not None and any(m.pk == actor.pk for m in session.members.all())
+    if not member:
         raise NotAuthorized(_("Only a member of the session may record its decision."))
     return session
 

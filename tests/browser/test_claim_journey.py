@@ -105,13 +105,15 @@ class ClaimJourneyTest(BrowserTestCase):
 
         self.log_in("sup2_na")
         page.get_by_role("link", name="Unit queue").click()
+        # The recommender is not handed the decision: taking it is refused with the service's reason.
         page.get_by_role("button", name=f"Take {claim.reference}").click()
-        decide = page.locator("form", has=page.locator("[name='decide-decision']"))
-        decide.get_by_label("Approve").check()
-        decide.get_by_role("button", name="Record decision").click()
         expect(page.get_by_role("alert")).to_have_text("Whoever prepared or recommended a decision cannot approve it.")
+        # Nor is it offered on the case page.
+        page.goto(f"{self.live_server_url}/cases/{claim.reference}/")
         expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
         expect(page.locator(".case-head .state")).to_have_text("Recommended")
+        expect(page.locator("[name='decide-decision']")).to_have_count(0)
+        expect(page.get_by_role("button", name="Take")).to_have_count(0)
         expect(page).to_have_title(re.compile(claim.reference))
         self.stop_browser()
 
