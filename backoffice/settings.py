@@ -123,7 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "roles.backends.UnitPermissionBackend",  # guardian's, with a unit's permission reaching its subtree
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -210,7 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
     "payment-run": {"task": "cases.tasks.pay_due_claims_task", "schedule": 24 * 3600.0},
     "deadlines": {"task": "cases.tasks.mark_overdue_task", "schedule": 24 * 3600.0},
-    "object-permissions": {"task": "roles.tasks.refresh_object_permissions", "schedule": 24 * 3600.0},
+    # Every minute: a dated role or delegation takes effect within a minute of local midnight.
+    "object-permissions": {"task": "roles.tasks.refresh_object_permissions", "schedule": 60.0},
     "notification-sweep": {"task": "cases.tasks.resend_stale_notifications", "schedule": 3600.0},
     "payee-activation": {"task": "cases.tasks.activate_due_payees_task", "schedule": 24 * 3600.0},
     "medical-finality": {"task": "cases.tasks.finalise_medical_decisions_task", "schedule": 24 * 3600.0},

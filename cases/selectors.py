@@ -23,8 +23,8 @@ from viewflow.workflow.status import STATUS
 from audit.models import AuditEvent
 from registry.models import BankAccount, ContributionEntry, Employer, EmploymentPeriod, Person
 from roles.models import OrgUnit, RoleAssignment
-from roles.powers import Power, roles_with
-from roles.selectors import delegate_ids_of, grants_for
+from roles.powers import POWER_PERMISSION, Power, roles_with
+from roles.selectors import delegate_ids_of, grants_for, users_with_unit_permission
 
 from .errors import InvalidInput
 from .models import PRIORITY_RANK, Case
@@ -638,7 +638,13 @@ def subject_registry(case):
 
 def staff_who_may(power, unit, on=None):
     """Active users who hold ``power`` at ``unit`` on ``on`` (today by default), by a role at the
-    unit or above it, or by a delegation of such a role: one query now, one when evaluated."""
+    unit or above it, or by a delegation of such a role. For today and a power that routes work,
+    guardian's rows answer (``roles.backends``: one query when evaluated); otherwise the roles and
+    delegations of that day (one query now, one when evaluated)."""
+    users = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+    perm = POWER_PERMISSION.get(power)
+    if perm is not None and on in (None, timezone.localdate()):
+        return users.filter(pk__in=users_with_unit_permission(perm, unit))
     on = on or timezone.localdate()
     assignments = RoleAssignment.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on),
@@ -647,10 +653,7 @@ def staff_who_may(power, unit, on=None):
         valid_from__lte=on,
     )
     delegate_ids = delegate_ids_of(assignments, [power], on)
-    users = get_user_model().objects.filter(is_active=True)
-    return users.filter(Q(pk__in=assignments.values("user_id")) | Q(pk__in=delegate_ids)).order_by(
-        "last_name", "first_name", "username"
-    )
+    return users.filter(Q(pk__in=assignments.values("user_id")) | Q(pk__in=delegate_ids))
 
 
 __all__ = [

@@ -158,6 +158,24 @@ def unit_ids_where(user, power, on=None):
     return set(OrgUnit.objects.filter(query).values_list("id", flat=True))
 
 
+def users_with_unit_permission(perm, unit):
+    """Ids of the users holding ``perm`` ("roles.work_cases", ...) at ``unit`` today, by a guardian
+    row on the unit or on a unit above it (``roles.backends``): a subquery, evaluated with its caller."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+    from guardian.models import UserObjectPermission
+
+    app_label, codename = perm.split(".", 1)
+    ancestors = OrgUnit.objects.filter(path__in=unit.ancestor_paths()).annotate(key=Cast("pk", CharField()))
+    return UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(OrgUnit),
+        permission__content_type__app_label=app_label,
+        permission__codename=codename,
+        object_pk__in=ancestors.values("key"),
+    ).values("user_id")
+
+
 def deciding_unit(unit, amount, decide_roles, on=None):
     """The nearest unit at or above ``unit`` (through any number of ancestors) whose level has a
     deciding role whose limit covers ``amount``; the top unit when none does. Two queries."""

@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import record_event
 
+from .backends import forget
 from .errors import InvalidInput, NotAuthorized
 from .models import DEFAULT_LEVELS, AuthorityLimit, Delegation, OrgLevel, OrgUnit, RoleAssignment
 from .powers import POWER_PERMISSION, ROLE_POWERS, ROLE_RANK, Power
@@ -310,6 +311,7 @@ def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powe
                 "reason": reason,
             },
         )
+        _sync_object_permissions(delegate)
         return delegation
 
 
@@ -344,18 +346,23 @@ def delegation_revoke(*, actor, delegation):
             unit=delegation.assignment.org_unit,
             payload={"delegation": delegation.pk, "role": delegation.assignment.role},
         )
+        _sync_object_permissions(delegation.delegate)
         return delegation
 
 
 def object_permissions_refresh(*, on=None):
-    """Bring the guardian mirror up to date for users whose roles started or ended since yesterday
-    (a daily job: role dates take effect without anyone granting or revoking on that day)."""
+    """Bring the guardian mirror up to date for users whose roles or delegations started or ended
+    since yesterday: role and delegation dates take effect without anyone granting or revoking on
+    that day. Celery beat runs it every minute, so a dated grant takes effect within a minute of
+    the installation's midnight; a run finds the same few users all day and changes nothing."""
     on = on or today()
     yesterday = on - dt.timedelta(days=1)
-    users = set(RoleAssignment.objects.filter(valid_from__in=[yesterday, on]).values_list("user_id", flat=True)) | set(
-        RoleAssignment.objects.filter(valid_to__in=[yesterday - dt.timedelta(days=1), yesterday]).values_list(
-            "user_id", flat=True
-        )
+    starts, ends = [yesterday, on], [yesterday - dt.timedelta(days=1), yesterday]
+    users = (
+        set(RoleAssignment.objects.filter(valid_from__in=starts).values_list("user_id", flat=True))
+        | set(RoleAssignment.objects.filter(valid_to__in=ends).values_list("user_id", flat=True))
+        | set(Delegation.objects.filter(valid_from__in=starts).values_list("delegate_id", flat=True))
+        | set(Delegation.objects.filter(valid_to__in=ends).values_list("delegate_id", flat=True))
     )
     for user in User.objects.filter(pk__in=users):
         _sync_object_permissions(user)
@@ -391,11 +398,12 @@ def authority_limit_set(*, actor, role, level, amount, valid_from):
 
 
 def _sync_object_permissions(user):
-    """Mirror the user's current roles as guardian permissions on org units (never on cases)."""
+    """Mirror what the user may do today, by their own roles and by delegations they received, as
+    guardian permissions on the org units where they hold them (never on cases). A permission on a
+    unit reaches its subtree (``roles.backends.UnitPermissionBackend``)."""
+    forget(user)
     wanted = set()
     for grant in grants_for(user):
-        if grant.on_behalf_of_id is not None:
-            continue
         for power in grant.powers:
             perm = POWER_PERMISSION.get(power)
             if perm:

@@ -5,5 +5,6 @@ from .services import object_permissions_refresh
 
 @shared_task
 def refresh_object_permissions():
-    """Daily (beat): roles that started or ended take effect in the guardian mirror. Idempotent."""
+    """Every minute (beat): roles and delegations that started or ended take effect in the guardian
+    mirror. Idempotent."""
     return object_permissions_refresh()

@@ -31,8 +31,8 @@ QUEUE_QUERIES = 7
 # session, user, grants (2), visible units, the case's type, the case as its type with what its
 # page shows, open task, history, the subject's registry summary, documents, comments
 CASE_QUERIES = 12
-# ... and the reassign choices for a supervisor: delegations, users
-CASE_QUERIES_SUPERVISOR = CASE_QUERIES + 2
+# ... and the reassign choices for a supervisor: the users guardian's rows name for the queue's unit
+CASE_QUERIES_SUPERVISOR = CASE_QUERIES + 1
 
 
 @pytest.mark.parametrize("n", SIZES)

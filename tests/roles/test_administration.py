@@ -15,7 +15,7 @@ from roles.errors import InvalidInput, NotAuthorized
 from roles.models import OrgUnit, Role, RoleAssignment
 from roles.powers import ROLE_RANK, Power
 from roles.selectors import grants_for
-from roles.services import delegation_create, role_grant, role_revoke, staff_account_create
+from roles.services import delegation_create, delegation_revoke, role_grant, role_revoke, staff_account_create
 from tests.factories import UserFactory
 
 from .conftest import marriage_claim, recommend, today
@@ -192,9 +192,9 @@ def test_revoking_one_of_two_roles_keeps_the_other_roles_permissions(org, admin_
     assert object_permissions(user) == {("roles", "orgunit", "work_cases", str(org.north_b.pk))}
 
 
-def test_delegations_are_not_mirrored(org, team):
+def test_a_delegation_is_mirrored_while_it_runs_and_ends_with_it(org, team):
     cover = UserFactory(username="cover")
-    delegation_create(
+    delegation = delegation_create(
         actor=team["supervisor"],
         assignment=RoleAssignment.objects.get(user=team["supervisor"]),
         delegate=cover,
@@ -202,7 +202,15 @@ def test_delegations_are_not_mirrored(org, team):
         valid_to=today() + dt.timedelta(days=3),
     )
     assert grants_for(cover)[0].powers >= {Power.DECIDE_CASE}
+    na = str(org.north_a.pk)
+    assert object_permissions(cover) == {
+        ("roles", "orgunit", "work_cases", na),
+        ("roles", "orgunit", "decide_cases", na),
+    }
+    assert User.objects.get(pk=cover.pk).has_perm("roles.decide_cases", org.north_a)
+    delegation_revoke(actor=team["supervisor"], delegation=delegation)
     assert object_permissions(cover) == set()
+    assert not User.objects.get(pk=cover.pk).has_perm("roles.decide_cases", org.north_a)
 
 
 def test_no_object_permission_ever_references_a_case(org, team, insured):
