@@ -3,7 +3,8 @@
 The picture is drawn from the code that decides, not from a copy: the states are the type's
 ``States`` (plus the draft every case starts in) and the arrows are the ``@transition`` methods
 django-fsm collected on the ``state`` field; the steps are the human task nodes of the viewflow
-flow that routes the type (``QUEUE_PERMISSIONS`` in workflow order).
+flow that routes the type (``workflows.flow_classes``, ``QUEUE_PERMISSIONS`` in workflow order).
+Every word comes from ``cases.labels``.
 
 Layout (a small Sugiyama layering, deterministic): arrows that go back (found by a depth-first
 walk from the draft state, in declaration order) are turned around; each state's layer is its
@@ -12,7 +13,8 @@ arrows of the same transition into the same state share them (the many "withdraw
 one trunk); a few barycentre sweeps order each layer, then each node is pulled towards its
 neighbours. Everything is pure and depends on the code only, so it is computed once per process
 (``chart_for``). Labels are lazy translations: the placement of the arrow labels, which depends
-on their length, is computed per language (``labelled_chart``).
+on their length, is computed per language (``labelled_chart``). ``templatetags/flow_charts.py``
+draws the SVG.
 """
 
 import textwrap
@@ -21,61 +23,11 @@ from functools import cache, lru_cache
 
 from django.utils.encoding import force_str
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
+from cases import labels
+from cases.labels import INITIAL_STATE
 from cases.models import CASE_MODELS, Case, CaseType
-
-from .flows import BenefitClaimFlow
-from .grievance_flow import GrievanceFlow
-from .medical_flow import MedicalCommissionFlow
-from .payee_flow import RepresentativePayeeFlow
-from .refund_flow import RefundFlow
-from .waiver_flow import ArrearsWaiverFlow
-
-FLOW_CLASSES = {
-    CaseType.BENEFIT_CLAIM: BenefitClaimFlow,
-    CaseType.CONTRIBUTION_REFUND: RefundFlow,
-    CaseType.GRIEVANCE: GrievanceFlow,
-    CaseType.ARREARS_WAIVER: ArrearsWaiverFlow,
-    CaseType.MEDICAL_COMMISSION: MedicalCommissionFlow,
-    CaseType.REPRESENTATIVE_PAYEE: RepresentativePayeeFlow,
-}
-
-INITIAL_STATE = "draft"
-DRAFT_LABEL = _("Draft")
-
-# What each transition does, as an arrow's label (the method names are code, not words).
-TRANSITION_LABELS = {
-    "submit": _("submit"),
-    "start_review": _("start review"),
-    "request_info": _("ask for information"),
-    "receive_info": _("information received"),
-    "recommend": _("recommend"),
-    "send_back": _("send back"),
-    "approve": _("approve"),
-    "reject": _("reject"),
-    "appeal": _("appeal"),
-    "start_payment": _("schedule payment"),
-    "order_payment": _("order payment"),
-    "close": _("close"),
-    "withdraw": _("withdraw"),
-    "apply": _("post to the ledger"),
-    "triage": _("triage"),
-    "investigate": _("start investigation"),
-    "resolve": _("answer"),
-    "reopen": _("reopen"),
-    "schedule": _("schedule session"),
-    "decide": _("decide"),
-    "schedule_appeal": _("schedule appeal"),
-    "decide_appeal": _("decide appeal"),
-    "finalise": _("appeal window passed"),
-    "start_verification": _("start verification"),
-    "verify": _("verify"),
-    "activate": _("activate"),
-    "suspend": _("suspend"),
-    "resume": _("resume"),
-    "revoke": _("revoke"),
-}
+from workflows.flow_classes import FLOW_CLASSES
 
 # Geometry, in SVG user units (1 unit = 1 CSS pixel at full size).
 NODE_WIDTH = 172
@@ -99,7 +51,7 @@ class Transition:
 
     @property
     def label(self):
-        return TRANSITION_LABELS.get(self.name, self.name.replace("_", " "))
+        return labels.transition_label(self.name)
 
 
 @dataclass(frozen=True)
@@ -164,15 +116,10 @@ def case_types():
     return [case_type for case_type in CaseType.values if case_type in CASE_MODELS and case_type in FLOW_CLASSES]
 
 
-def state_labels(model):
-    labels = {INITIAL_STATE: DRAFT_LABEL}
-    labels.update(model.States.choices)
-    return labels
-
-
-def transitions_of(model):
-    """Every (name, source, target) of the model's ``state`` field, wildcards expanded."""
-    states = list(state_labels(model))
+def transitions_of(case_type):
+    """Every (name, source, target) of the type's ``state`` field, wildcards expanded."""
+    model = CASE_MODELS[case_type]
+    states = list(labels.state_labels(case_type))
     field = Case._meta.get_field("state")
     found = set()
     for transition in field.get_all_transitions(model):
@@ -192,8 +139,7 @@ def transitions_of(model):
 
 
 def steps_of(case_type):
-    flow_class = FLOW_CLASSES[case_type]
-    return tuple(Step(name, getattr(flow_class, name).task_title) for name in flow_class.QUEUE_PERMISSIONS)
+    return tuple(Step(name, title) for name, title in labels.step_titles(FLOW_CLASSES[case_type]).items())
 
 
 # --- Layout ----------------------------------------------------------------------------------------
@@ -335,10 +281,9 @@ def _curve(x1, y1, x2, y2):
 
 def layout(case_type):
     """The picture of a case type's flow (pure: depends on the code only)."""
-    model = CASE_MODELS[case_type]
-    labels = state_labels(model)
-    states = list(labels)
-    transitions = transitions_of(model)
+    state_labels = labels.state_labels(case_type)
+    states = list(state_labels)
+    transitions = transitions_of(case_type)
     back = _back_edges(states, transitions)
 
     # Edges of the layered graph, all pointing down: (upper, lower, transition).
@@ -384,7 +329,7 @@ def layout(case_type):
     nodes = tuple(
         Node(
             key=s,
-            label=labels[s],
+            label=state_labels[s],
             x=round(x[("state", s)] - NODE_WIDTH / 2),
             y=y_top(layer[s]),
             width=NODE_WIDTH,

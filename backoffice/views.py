@@ -29,7 +29,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.services import SYSTEM_LABEL
-from cases import catalog, engine, grievances, medical, payees, refunds, selectors, services, waivers, worklist
+from cases import catalog, engine, grievances, labels, medical, payees, refunds, selectors, services, waivers, worklist
 from cases.models import (
     CASE_MODELS,
     CaseDocument,
@@ -81,65 +81,6 @@ TYPE_RELATED = {
 }
 
 TYPE_LABELS = dict(CaseType.choices)
-DRAFT_LABEL = gettext_lazy("Draft")
-
-# Events of one type: "<case type>.<what>". Full names first, then what happened, whatever the type.
-ACTION_LABELS = {
-    "benefit_claim.created": gettext_lazy("Claim created"),
-    "benefit_claim.submit": gettext_lazy("Claim submitted"),
-    "task.created": gettext_lazy("Task opened"),
-    "task.assigned": gettext_lazy("Task taken"),
-    "task.unassigned": gettext_lazy("Task released"),
-    "task.reassigned": gettext_lazy("Task reassigned"),
-    "task.completed": gettext_lazy("Task completed"),
-    "task.cancelled": gettext_lazy("Task cancelled"),
-    "comment.added": gettext_lazy("Comment added"),
-    "document.added": gettext_lazy("Document added"),
-    "case.overdue": gettext_lazy("Marked overdue"),
-    "case.escalated": gettext_lazy("Escalated"),
-    "case.priority_changed": gettext_lazy("Priority changed"),
-}
-CASE_EVENT_LABELS = {
-    "created": gettext_lazy("Case created"),
-    "submit": gettext_lazy("Submitted"),
-    "start_review": gettext_lazy("Review started"),
-    "request_info": gettext_lazy("Information requested"),
-    "receive_info": gettext_lazy("Information received"),
-    "recommend": gettext_lazy("Recommended"),
-    "send_back": gettext_lazy("Sent back for review"),
-    "approve": gettext_lazy("Approved"),
-    "reject": gettext_lazy("Rejected"),
-    "appeal": gettext_lazy("Appealed"),
-    "start_payment": gettext_lazy("Payment scheduled"),
-    "paid": gettext_lazy("Payment made"),
-    "order_payment": gettext_lazy("Payment ordered"),
-    "apply": gettext_lazy("Applied to the ledger"),
-    "close": gettext_lazy("Closed"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "triage": gettext_lazy("Triaged"),
-    "investigate": gettext_lazy("Investigation started"),
-    "resolve": gettext_lazy("Resolved"),
-    "reopen": gettext_lazy("Reopened"),
-    "escalate": gettext_lazy("Escalated"),
-    "escalated": gettext_lazy("Escalated"),
-    "overdue": gettext_lazy("Overdue"),
-    "schedule": gettext_lazy("Session scheduled"),
-    "decide": gettext_lazy("Decided"),
-    "schedule_appeal": gettext_lazy("Appeal session scheduled"),
-    "decide_appeal": gettext_lazy("Appeal decided"),
-    "finalise": gettext_lazy("Decision final"),
-    "start_verification": gettext_lazy("Verification started"),
-    "verify": gettext_lazy("Verified"),
-    "activate": gettext_lazy("Activated"),
-    "suspend": gettext_lazy("Suspended"),
-    "resume": gettext_lazy("Resumed"),
-    "revoke": gettext_lazy("Revoked"),
-    "assessment_recorded": gettext_lazy("Disability assessment recorded"),
-    "claim_resumed": gettext_lazy("Claim resumed"),
-    "designation_written": gettext_lazy("Payee designation recorded"),
-    "designation_ended": gettext_lazy("Payee designation ended"),
-}
-
 # Internal row ids in event payloads that mean nothing to a reader.
 HIDDEN_DETAILS = {"task", "comment", "document", "schedule", "assessment", "designation"}
 
@@ -199,22 +140,6 @@ DETAIL_VALUES = {
 WHY_KEYS = ("reason", "note", "grounds", "question", "answer", "text")
 
 
-def state_labels(case_type):
-    """{state: label} of a case type (the protected FSM field has no choices of its own)."""
-    model = CASE_MODELS.get(case_type)
-    labels = {"draft": DRAFT_LABEL}  # every case starts as a draft, whether its type names it or not
-    if model is not None and hasattr(model, "States"):
-        labels.update(model.States.choices)
-    return labels
-
-
-def node_titles(case):
-    """{node name: task title} of the flow that routes ``case``."""
-    flow_class = case.process.flow_class if case.process_id else None
-    names = getattr(flow_class, "QUEUE_PERMISSIONS", {})
-    return {name: getattr(flow_class, name).task_title for name in names}
-
-
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
@@ -271,7 +196,7 @@ def _label_rows(tasks):
     """What a task row shows of its case, whatever its type."""
     for task in tasks:
         case = task.process.case
-        task.state_label = state_labels(case.case_type).get(case.state, case.state)
+        task.state_label = labels.state_label(case.case_type, case.state)
         task.type_label = TYPE_LABELS.get(case.case_type, case.case_type)
         task.subject = _subject(case)
         task.type_detail = (
@@ -298,15 +223,6 @@ def _detail_value(value):
     return str(value)
 
 
-def _event_label(action, case_type):
-    if action in ACTION_LABELS:
-        return ACTION_LABELS[action]
-    kind, _sep, what = action.partition(".")
-    if kind == case_type and what in CASE_EVENT_LABELS:
-        return CASE_EVENT_LABELS[what]
-    return (what or action).replace("_", " ").capitalize()
-
-
 def _detail(key, value, titles):
     if key == "node":
         return titles.get(value, value)
@@ -316,20 +232,20 @@ def _detail(key, value, titles):
 
 
 def _history_rows(case):
-    labels = state_labels(case.case_type)
-    titles = node_titles(case)
+    states = labels.state_labels(case.case_type)
+    titles = labels.step_titles(case.process.flow_class if case.process_id else None)
     rows = []
     for event in selectors.case_history(case):
         payload = event.payload if isinstance(event.payload, dict) else {"value": json.dumps(event.payload)}
         rows.append(
             {
                 "event": event,
-                "action": _event_label(event.action, case.case_type),
+                "action": labels.event_label(event.action, case.case_type),
                 "actor": _user_label(event.actor)
                 or (event.actor_label if event.actor_label != SYSTEM_LABEL else _("system")),
                 "on_behalf_of": _user_label(event.on_behalf_of),
-                "from_state": labels.get(event.from_state, event.from_state),
-                "to_state": labels.get(event.to_state, event.to_state),
+                "from_state": states.get(event.from_state, event.from_state),
+                "to_state": states.get(event.to_state, event.to_state),
                 "why": [
                     (DETAIL_LABELS.get(k, k), _detail_value(payload[k]))
                     for k in WHY_KEYS
@@ -1086,7 +1002,7 @@ def _case_page(request, case, bound=None, status=200):
     context = {
         "case": case,
         "type_label": TYPE_LABELS.get(case.case_type, case.case_type),
-        "state_label": state_labels(case.case_type).get(case.state, case.state),
+        "state_label": labels.state_label(case.case_type, case.state),
         "details_template": f"backoffice/types/{case.case_type}.html",
         "task": task,
         "task_unit": task_unit,

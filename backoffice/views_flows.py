@@ -1,7 +1,7 @@
 """Flow pictures: every case type's flow, and one type's flow, as server-drawn diagrams.
 
 The pictures show code, not cases: they read no row. The layout of each type is computed once per
-process by ``workflows.charts``; the templates only draw it.
+process by ``backoffice.charts``; the templates only draw it.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from workflows import charts
+from . import charts
 
 
 @login_required

@@ -10,8 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from cases import deadlines, reports, workload
-from cases.models import CASE_MODELS
+from cases import deadlines, labels, reports, workload
 from roles.errors import DomainError
 from roles.powers import Power
 
@@ -61,14 +60,14 @@ def report(request):
     data = reports.case_report(roots=roots)
     rows = []
     for case_type, entry in data["types"].items():
-        labels = dict(CASE_MODELS[case_type].States.choices)
+        states = labels.state_labels(case_type)
         rows.append(
             {
                 "case_type": case_type,
                 "label": entry["label"],
                 "total": entry["total"],
                 "overdue": entry["overdue"],
-                "states": [(state, labels.get(state, state), n) for state, n in entry["states"].items()],
+                "states": [(state, states.get(state, state), n) for state, n in entry["states"].items()],
             }
         )
     return render(request, "backoffice/report.html", {"report": data, "rows": rows, "section": "report"})

@@ -19,9 +19,10 @@ django_setup()
 from django.template import Context, Template  # noqa: E402
 from django.utils import translation  # noqa: E402
 
+from backoffice import charts  # noqa: E402
 from backoffice.templatetags.flow_charts import diagram_svg  # noqa: E402
 from cases.models import CASE_MODELS  # noqa: E402
-from workflows import charts  # noqa: E402
+from workflows.flow_classes import FLOW_CLASSES  # noqa: E402
 
 
 def main():
@@ -35,7 +36,7 @@ def main():
         case = CASE_MODELS[case_type](
             pk=1, case_type=case_type, reference="X-1", state=chart.nodes[len(chart.nodes) // 2].key
         )
-        task = SimpleNamespace(flow_task=getattr(charts.FLOW_CLASSES[case_type], chart.steps[0].name))
+        task = SimpleNamespace(flow_task=getattr(FLOW_CLASSES[case_type], chart.steps[0].name))
         context = {"case": case, "task": task}
         with translation.override("en"):
             diagram_svg.cache_clear()

@@ -55,7 +55,7 @@ from roles.powers import Power
 from roles.selectors import delegate_ids_of, grants_for
 from workflows import routing
 
-from . import engine
+from . import engine, labels
 from .errors import DomainError, InvalidInput
 from .grievances import DEADLINE_JOB, grievance_close, grievance_escalate
 from .models import CASE_MODELS, Case, CaseType, Grievance, GrievanceState, StaffAlert
@@ -404,7 +404,7 @@ def overdue_cases_visible_to(user, *, after=None, limit=DEFAULT_LIMIT, on=None, 
     rows = rows[:limit]
     for case in rows:
         case.days_overdue = days_overdue(case.due_date, on)
-        case.state_label = engine.state_label(case)
+        case.state_label = labels.state_in_sentence(case)
         case.unit = units.get(case.owning_unit_id)
     return Page(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None, units=units)
 

@@ -24,6 +24,7 @@ from rules.parameters import param
 from workflows import routing
 
 from .errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
+from .labels import state_in_sentence
 from .locks import lock_case
 from .models import CASE_MODELS, Case, CaseComment, CaseDocument
 
@@ -45,13 +46,6 @@ PERMISSION_POWER = {
     "roles.decide_cases": Power.DECIDE_CASE,
     "roles.medical_cases": Power.MEDICAL_DECISION,
 }
-
-
-def state_label(case):
-    """The state as people read it (the protected FSM field has no choices of its own)."""
-    model = CASE_MODELS.get(case.case_type)
-    labels = dict(model.States.choices) if model is not None else {}
-    return str(labels.get(case.state, case.state)).lower()
 
 
 @dataclass
@@ -85,7 +79,7 @@ class Step:
         if not can_proceed(method):
             raise CaseTransitionError(
                 _("%(action)s is not possible: the case is %(state)s.")
-                % {"action": name.replace("_", " ").capitalize(), "state": state_label(self.case)}
+                % {"action": name.replace("_", " ").capitalize(), "state": state_in_sentence(self.case)}
             )
         before = self.case.state
         method(**kwargs)
@@ -364,7 +358,9 @@ def decision_authority(case, actor, *, approve, total, recommended_state="recomm
     """The grant by which ``actor`` decides ``case``: the case must be recommended; approval needs an
     authority limit covering ``total`` at the deciding unit; four eyes apply either way."""
     if case.state != recommended_state:
-        raise CaseTransitionError(_("The case cannot be decided: it is %(state)s.") % {"state": state_label(case)})
+        raise CaseTransitionError(
+            _("The case cannot be decided: it is %(state)s.") % {"state": state_in_sentence(case)}
+        )
     authority = grant(actor, Power.DECIDE_CASE, case.deciding_unit, amount=total if approve else None)
     check_four_eyes(case, actor, authority)
     return authority

@@ -54,7 +54,7 @@ from rules.parameters import param
 from workflows import routing
 from workflows.grievance_flow import GrievanceFlow
 
-from . import engine
+from . import engine, labels
 from .engine import case_comment_add, case_document_add, task_reassign, task_release, task_take  # noqa: F401
 from .errors import CaseTransitionError, Conflict, InvalidInput
 from .locks import lock_case
@@ -355,7 +355,7 @@ def grievance_escalate(*, case_id, actor, reason, on=None):
         if grievance.state not in Grievance.OPEN_STATES:
             raise CaseTransitionError(
                 _("Only an open grievance can be escalated: this one is %(state)s.")
-                % {"state": engine.state_label(grievance)}
+                % {"state": labels.state_in_sentence(grievance)}
             )
         task = engine.open_task(grievance)
         unit, _power = engine.task_queue(grievance, task)

@@ -28,7 +28,7 @@ from rules.parameters import param
 from workflows import routing
 from workflows.medical_flow import MedicalCommissionFlow
 
-from . import engine
+from . import engine, labels
 from .claims import claim_receive_info
 from .errors import CaseTransitionError, DomainError, InvalidInput, NotAuthorized
 from .locks import lock_case
@@ -275,7 +275,7 @@ def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, rou
     authority = engine.grant(actor, Power.MEDICAL_DECISION, case.owning_unit)
     if case.state != state:
         raise CaseTransitionError(
-            _("The commission cannot decide: the case is %(state)s.") % {"state": engine.state_label(case)}
+            _("The commission cannot decide: the case is %(state)s.") % {"state": labels.state_in_sentence(case)}
         )
     session = check_member(case, actor, round)
     if timezone.localdate(session.scheduled_for) > timezone.localdate():

@@ -30,7 +30,7 @@ from roles.powers import Power
 from workflows import routing
 from workflows.payee_flow import RepresentativePayeeFlow
 
-from . import engine
+from . import engine, labels
 from .errors import CaseTransitionError, Conflict, DomainError, FourEyesViolation, InvalidInput
 from .locks import lock_account, lock_case
 from .models import CaseType, PayeeState, RepresentativePayee
@@ -209,7 +209,7 @@ def payee_approve(*, case_id, actor, active_from, note=""):
         authority = engine.grant(actor, Power.DECIDE_CASE, case.owning_unit)
         if case.state != P.VERIFIED:
             raise CaseTransitionError(
-                _("The request cannot be approved: it is %(state)s.") % {"state": engine.state_label(case)}
+                _("The request cannot be approved: it is %(state)s.") % {"state": labels.state_in_sentence(case)}
             )
         check_four_eyes(case, actor, authority)
         task = engine.decision_task(case, actor)

@@ -39,7 +39,7 @@ from rules.benefits import money
 from workflows import routing
 from workflows.refund_flow import RefundFlow
 
-from . import engine
+from . import engine, labels
 from .errors import CaseTransitionError, Conflict, InvalidInput
 from .locks import lock_account, lock_case
 from .models import CaseType, ContributionRefund, RefundState
@@ -153,7 +153,7 @@ def _require_state(case, state, action):
     if case.state != state:
         raise CaseTransitionError(
             _("%(action)s is not possible: the case is %(state)s.")
-            % {"action": action, "state": engine.state_label(case)}
+            % {"action": action, "state": labels.state_in_sentence(case)}
         )
 
 

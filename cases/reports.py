@@ -15,6 +15,7 @@ from roles.powers import Power
 from roles.selectors import grants_for
 
 from .deadlines import overdue_q
+from .labels import state_labels
 from .models import CASE_MODELS, Case, CaseType
 
 
@@ -75,13 +76,12 @@ def report_as_text(report):
     """The report for people: one block per case type."""
     lines = [_("Case report, %(on)s (generated %(at)s)") % {"on": report["on"], "at": report["generated_at"]}]
     for case_type, entry in report["types"].items():
-        model = CASE_MODELS[case_type]
-        labels = dict(model.States.choices)
+        states = state_labels(case_type)
         lines.append("")
         lines.append(
             _("%(type)s: %(total)s case(s), %(overdue)s overdue")
             % {"type": entry["label"], "total": entry["total"], "overdue": entry["overdue"]}
         )
         for state, n in entry["states"].items():
-            lines.append(f"  {str(labels.get(state, state)):<32} {n:>8}")
+            lines.append(f"  {str(states.get(state, state)):<32} {n:>8}")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Template tags that draw a case type's flow and a case's position in it.
 
-The layout comes from ``workflows.charts`` (computed once per process); these tags mark the
+The layout comes from ``backoffice.charts`` (computed once per process); these tags mark the
 current position. ``case_flow_chart`` reads the case and its open task from the case page's
 context (``case``, ``task``): it makes no query of its own.
 
@@ -17,7 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from workflows import charts
+from backoffice import charts
+from cases.labels import transition_label
 
 register = template.Library()
 
@@ -57,7 +58,7 @@ def diagram_svg(case_type, language, current_state, uid):
         arrows.append(
             {
                 "arrow": arrow,
-                "hint": ", ".join(str(charts.TRANSITION_LABELS.get(name, name)) for name in arrow.names),
+                "hint": ", ".join(str(transition_label(name)) for name in arrow.names),
                 "label": text.lines[0][0] if text else None,
                 "x": _number(text.x) if text else None,
                 "y": _number(text.y) if text else None,

@@ -54,7 +54,7 @@ def decide_url(case):
 
 
 def test_every_step_check_names_a_real_step_of_its_type():
-    from workflows.charts import FLOW_CLASSES as FLOWS  # one flow class per type
+    from workflows.flow_classes import FLOW_CLASSES as FLOWS  # one flow class per type
 
     for case_type, node in STEP_CHECKS:
         assert node in FLOWS[case_type].QUEUE_PERMISSIONS, (case_type, node)

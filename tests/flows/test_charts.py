@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from backoffice import charts
 from backoffice.templatetags.flow_charts import diagram_svg
+from cases import labels
 from cases.models import CaseType
 from tests.backoffice.conftest import file_claims
-from workflows import charts
 
 CASE_TYPES = list(CaseType.values)
 
@@ -31,7 +32,7 @@ def test_states_do_not_overlap_and_stay_inside_the_picture(case_type):
 def test_arrows_go_down_the_flow_and_back_arrows_up(case_type):
     chart = charts.chart_for(case_type)
     layer = {node.key: node.layer for node in chart.nodes}
-    draft = chart.node(charts.INITIAL_STATE)
+    draft = chart.node(labels.INITIAL_STATE)
     assert draft.layer == 0 and draft.initial
     for t in chart.transitions:  # every transition leads to a later layer, or is drawn as going back
         backwards = layer[t.target] <= layer[t.source]

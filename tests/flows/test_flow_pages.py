@@ -7,10 +7,11 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from cases import selectors, services
+from backoffice import charts
+from cases import labels, selectors, services
 from cases.models import CASE_MODELS, CaseType
 from tests.backoffice.conftest import file_claims, recommend, triage
-from workflows import charts
+from workflows.flow_classes import FLOW_CLASSES
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def page(client, user, name, **kwargs):
 
 def test_every_case_type_has_a_picture():
     assert charts.case_types() == CASE_TYPES
+    assert sorted(FLOW_CLASSES) == sorted(CASE_TYPES)  # one flow per type, keyed by the type's code
 
 
 @pytest.mark.parametrize("case_type", CASE_TYPES)
@@ -58,8 +60,8 @@ def test_a_case_types_page_draws_every_state_of_its_machine_with_its_label(clien
     [svg] = svgs(body)
     assert sorted(drawn_states(svg)) == sorted(every_state(case_type))
     assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
-    labels = charts.state_labels(CASE_MODELS[case_type])
-    assert node_labels(svg) == {state: str(label) for state, label in labels.items()}
+    states = labels.state_labels(case_type)
+    assert node_labels(svg) == {state: str(label) for state, label in states.items()}
     assert not current_states(body)  # a type's page marks no position
 
 
@@ -68,10 +70,10 @@ def test_every_transition_is_drawn_and_named_in_words(client, team, case_type):
     chart = charts.chart_for(case_type)
     drawn = {name for arrow in chart.arrows for name in arrow.names}
     assert {t.name for t in chart.transitions} == drawn
-    assert all(t.name in charts.TRANSITION_LABELS for t in chart.transitions)
+    assert all(t.name in labels.TRANSITION_LABELS for t in chart.transitions)
     body = page(client, team["operator"], "flow_detail", case_type=case_type).content.decode()
     for t in chart.transitions:  # the text alternative lists every transition with its target
-        assert f"{t.label} → {dict(charts.state_labels(CASE_MODELS[case_type]))[t.target]}" in body
+        assert f"{t.label} → {labels.state_label(case_type, t.target)}" in body
 
 
 def test_the_index_draws_every_type_with_ids_unique_on_the_page(client, team):
