@@ -92,10 +92,6 @@ class BenefitClaim(DecisionFields, Case):
         )
         self.recommended_instalments = instalments
 
-    @transition(field="state", source=S.RECOMMENDED, target=S.IN_REVIEW)
-    def send_back(self):
-        self.clear_recommendation()
-
     @transition(field="state", source=S.RECOMMENDED, target=S.APPROVED)
     def approve(self, *, by, on_behalf_of, at, note):
         self.set_decision(by=by, on_behalf_of=on_behalf_of, at=at, note=note, approved=True)
