@@ -50,11 +50,11 @@ and the task has been published:
   backend logs it twice.
 - ``portal`` messages are rows written in the service's transaction: exactly once.
 
-Not covered: the publish itself happens after the commit; if the process dies between the
-two, or the broker refuses the message, the notification stays ``pending`` with no attempt
-(the error is logged, the service's result stands). Such notifications are found with
-``status='pending', attempts=0`` and sent again with :func:`deliver`; a periodic sweep over
-them would want an index on pending notifications, which the model does not have yet.
+The publish itself happens after the commit; if the process dies between the two, or the
+broker refuses the message, the notification stays ``pending`` (the error is logged, the
+service's result stands). An hourly sweep (``cases.tasks.resend_stale_notifications``, Celery
+beat) publishes again every e-mail and SMS still pending :data:`STALE_AFTER` after it was
+recorded (:func:`stale_pending`, on a partial index of pending notifications).
 """
 
 import datetime as dt

@@ -1,14 +1,17 @@
 """Benefit claim flow: who works on a claim, in which queue.
 
-A claim enters the review queue of its owning branch when submitted; an operator takes the
-review task (and may wait for the claimant's information inside it) and recommends; the
-decision task goes to the deciding unit's supervisors (the owning branch, or the unit above
-when the amount exceeds the branch's authority); approval schedules payment; the flow ends
-when the claim is closed, withdrawn or rejected.
+A claim enters the review queue of its owning unit when filed; an operator takes the review
+task (and may wait for the claimant's information inside it) and recommends; the decision task
+goes to the deciding unit's queue (the nearest unit at or above the owning unit whose authority
+limit covers the total); approval schedules payment. The process ends when the claim is closed
+(its last instalment paid) or withdrawn; a rejected claim keeps it, and an appeal opens a new
+review task. The civil-registry marriage grant (``cases/proactive.py``) runs the same steps as
+the system.
 
-The flow is the routing map; the claim's state machine holds the legal state. Tasks move
-through ``workflows.routing`` (one lock, one audit event per task event): see
-docs/decisions/0001-task-routing.md.
+The flow is the routing map; the claim's state machine holds the legal state. The services of
+``cases/claims.py`` start the process and open and close its tasks through
+``workflows.routing`` (one lock, one audit event per task event): the ``start`` and ``pay``
+nodes are never run by viewflow. See docs/decisions/0001-task-routing.md.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +42,7 @@ class BenefitClaimFlow(flow.Flow):
     QUEUE_PERMISSIONS = {"review": "roles.work_cases", "decide": "roles.decide_cases"}
 
     def start_claim(self, activation, **kwargs):  # pragma: no cover - routed by workflows.routing
-        raise NotImplementedError("claims start through cases.services.claim_submit")
+        raise NotImplementedError("claims start through cases.claims.claim_file")
 
     def schedule_payment(self, activation, **kwargs):  # pragma: no cover - routed by workflows.routing
-        raise NotImplementedError("payments are scheduled by cases.services.claim_approve")
+        raise NotImplementedError("payments are scheduled by cases.claims.claim_decide")

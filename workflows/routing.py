@@ -1,8 +1,11 @@
 """Task routing on viewflow's Process and Task tables.
 
-Every function runs inside the case service's transaction, after the case row is locked,
-and writes exactly one audit event on the case's chain. Tasks are never loaded twice and
-users never loaded to compare owners.
+Every function runs inside the case service's transaction, after the case row is locked. Each
+task event (created, assigned, unassigned, reassigned, completed, cancelled) writes exactly one
+audit event on the case's chain, through the ``audit`` callable the service passes (its
+``Step.audit``); starting and finishing a process write none. Tasks are never loaded twice and
+users never loaded to compare owners. A refusal raises a domain error (``roles.errors``). This
+module imports nothing from ``cases``: the case and the flow node are passed in.
 
 Each function that opens, moves or closes a task also sets the copy of the open task on the
 case row (``Case.task_*``, see ``MIRROR_FIELDS``); the caller's ``Step.save`` writes it with the

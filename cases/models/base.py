@@ -1,9 +1,13 @@
 """Cases and their state machines.
 
-The ``state`` field is protected: only a ``@transition`` method changes it, and only a
-service in ``cases/services.py`` calls those methods (lock, authority, transition, save,
-audit event, side effects after commit, in one transaction). Transition bodies change
-fields of ``self`` only.
+What every case shares (``Case``, and ``DecisionFields`` for the types that decide an amount),
+its comments and documents, and the notifications and staff alerts about cases; each type's
+model and state machine is in the module beside this one.
+
+The ``state`` field is protected: only a ``@transition`` method changes it, and only a case
+service calls those methods (``cases/services.py`` gives the order: lock, authority, transition,
+audit event, save, side effects after commit, in one transaction). Transition bodies change
+fields of ``self`` only. The words for states and transitions are in ``cases.labels``.
 """
 
 import hashlib
