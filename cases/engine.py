@@ -139,7 +139,7 @@ def user_by_id(user_id):
 
 def new_reference(prefix):
     alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    return f"{prefix}-{timezone.now().year}-" + "".join(secrets.choice(alphabet) for _ in range(8))
+    return f"{prefix}-{timezone.localdate().year}-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 def sla_due(key, start):

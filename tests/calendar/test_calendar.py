@@ -95,6 +95,8 @@ def test_demo_and_daily_jobs_on(day, zone, at):
         output = run_command("seed_demo", claim_branches=1)  # every state, a quarter of the claims
         assert "Staff logins" in output
         assert states_by_type() == EXPECTED_STATES
+        # References carry the installation's year, not UTC's (1 January at 00:30 in Tehran).
+        assert {ref.split("-")[1] for ref in Case.objects.values_list("reference", flat=True)} == {str(day.year)}
 
         jobs = daily_jobs()
         # The demo is consistent with the jobs: nothing they meet is refused.
