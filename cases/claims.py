@@ -240,9 +240,7 @@ def record_paid(step, paid, completed, at=None):
 # --- Claimant actions -----------------------------------------------------------------------------
 
 
-def claim_withdraw(*, case_id, actor, reason=""):
-    """The claimant withdraws the claim before a decision (online, or at a counter)."""
-    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=lambda *_args: None)
+claim_withdraw = engine.withdraw_service(_lock)  # the claimant withdrew it: nobody else to tell
 
 
 def claim_appeal(*, case_id, actor, grounds=""):

@@ -517,6 +517,26 @@ def withdraw(*, case_id, actor, reason, lock, notify):
         return case
 
 
+def withdraw_service(lock, subject=None, body=None, notify=None):
+    """A type's withdrawal service (``withdraw``): ``lock`` locks its cases; the person is told with
+    ``subject`` (with ``%(ref)s``) and ``body`` (None: the reason given, or a plain sentence), through
+    ``notify`` (``notify_person`` by default); without ``subject`` nobody is told."""
+
+    def tell(case, step, reason):
+        if subject is None:
+            return
+        from .notifications import notify_person
+
+        text = str(body) if body is not None else (reason or _("The request was withdrawn."))
+        (notify or notify_person)(case, "withdrawn", step, subject=str(subject) % {"ref": case.reference}, body=text)
+
+    def service(*, case_id, actor, reason=""):
+        """The person (or a staff member at the counter) withdraws the request before its decision."""
+        return withdraw(case_id=case_id, actor=actor, reason=reason, lock=lock, notify=tell)
+
+    return service
+
+
 def case_withdraw(step, reason):
     """Withdraw the locked case of ``step``: the transition, its open task cancelled, its process ended."""
     case = step.case

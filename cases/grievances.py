@@ -325,19 +325,11 @@ def grievance_close(*, case_id, actor=DEADLINE_JOB, on=None):
         return grievance
 
 
-def grievance_withdraw(*, case_id, actor, reason=""):
-    """The claimant withdraws an open grievance (through the portal or at a counter)."""
-
-    def notify(grievance, step, reason):
-        _notify(
-            grievance,
-            "withdrawn",
-            step,
-            _("Your grievance %(ref)s is withdrawn"),
-            _("We have recorded the withdrawal of your grievance."),
-        )
-
-    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)
+grievance_withdraw = engine.withdraw_service(
+    _lock,
+    gettext_lazy("Your grievance %(ref)s is withdrawn"),
+    gettext_lazy("We have recorded the withdrawal of your grievance."),
+)
 
 
 # --- Escalation ----------------------------------------------------------------------------------

@@ -492,16 +492,4 @@ def finalise_due_decisions(*, on=None, batch=500):
 # --- Withdrawal ---------------------------------------------------------------------------------
 
 
-def medical_withdraw(*, case_id, actor, reason=""):
-    """The person withdraws the request before the decision."""
-
-    def notify(case, step, reason):
-        notify_person(
-            case,
-            "withdrawn",
-            step,
-            subject=_("Your medical commission request %(ref)s is withdrawn") % {"ref": case.reference},
-            body=reason or _("The request was withdrawn."),
-        )
-
-    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)
+medical_withdraw = engine.withdraw_service(_lock, gettext_lazy("Your medical commission request %(ref)s is withdrawn"))

@@ -23,6 +23,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.actors import Actor
 from registry.models import BankAccount, PayeeDesignation, Person
@@ -402,16 +403,7 @@ def payee_revoke(*, case_id, actor, reason):
 # --- Withdrawal ---------------------------------------------------------------------------------
 
 
-def payee_withdraw(*, case_id, actor, reason=""):
-    """The beneficiary withdraws the request before it is approved."""
-
-    def notify(case, step, reason):
-        _notify(
-            case,
-            "withdrawn",
-            step,
-            subject=_("Representative payee request %(ref)s withdrawn") % {"ref": case.reference},
-            body=reason or _("The request was withdrawn."),
-        )
-
-    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)
+# The beneficiary and the representative are both told.
+payee_withdraw = engine.withdraw_service(
+    _lock, gettext_lazy("Representative payee request %(ref)s withdrawn"), notify=_notify
+)

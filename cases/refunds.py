@@ -388,16 +388,8 @@ def _order_payment(step, account, parts, value_date):
 # --- Applicant actions -------------------------------------------------------------------------
 
 
-def refund_withdraw(*, case_id, actor, reason=""):
-    """The applicant withdraws the request before a decision (online, or at a counter)."""
-
-    def notify(case, step, reason):
-        notify_person(
-            case,
-            "withdrawn",
-            step,
-            subject=_("Your refund request %(ref)s is withdrawn") % {"ref": case.reference},
-            body=_("Your refund request is closed, as you asked."),
-        )
-
-    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)
+refund_withdraw = engine.withdraw_service(
+    _lock,
+    gettext_lazy("Your refund request %(ref)s is withdrawn"),
+    gettext_lazy("Your refund request is closed, as you asked."),
+)

@@ -355,16 +355,4 @@ def waiver_decide(*, case_id, actor, approve, note=""):
 # --- Applicant actions ---------------------------------------------------------------------------
 
 
-def waiver_withdraw(*, case_id, actor, reason=""):
-    """Withdraw the request before its decision (online, or at a counter)."""
-
-    def notify(case, step, reason):
-        notify_person(
-            case,
-            "withdrawn",
-            step,
-            subject=_("Your waiver request %(ref)s is withdrawn") % {"ref": case.reference},
-            body=reason or _("The request was withdrawn."),
-        )
-
-    return engine.withdraw(case_id=case_id, actor=actor, reason=reason, lock=_lock, notify=notify)
+waiver_withdraw = engine.withdraw_service(_lock, gettext_lazy("Your waiver request %(ref)s is withdrawn"))
