@@ -24,10 +24,9 @@ from functools import cache, lru_cache
 from django.utils.encoding import force_str
 from django.utils.translation import get_language
 
-from cases import labels
+from cases import catalog, labels
 from cases.labels import INITIAL_STATE
-from cases.models import CASE_MODELS, Case, CaseType
-from workflows.flow_classes import FLOW_CLASSES
+from cases.models import Case, CaseType
 
 # Geometry, in SVG user units (1 unit = 1 CSS pixel at full size).
 NODE_WIDTH = 172
@@ -112,13 +111,13 @@ class FlowChart:
 
 
 def case_types():
-    """The case types that have a flow picture, in the order of ``CaseType``."""
-    return [case_type for case_type in CaseType.values if case_type in CASE_MODELS and case_type in FLOW_CLASSES]
+    """The case types that have a flow picture (every declared type), in the order of ``CaseType``."""
+    return [case_type for case_type in CaseType.values if case_type in catalog.TYPES]
 
 
 def transitions_of(case_type):
     """Every (name, source, target) of the type's ``state`` field, wildcards expanded."""
-    model = CASE_MODELS[case_type]
+    model = catalog.TYPES[case_type].model
     states = list(labels.state_labels(case_type))
     field = Case._meta.get_field("state")
     found = set()
@@ -139,7 +138,7 @@ def transitions_of(case_type):
 
 
 def steps_of(case_type):
-    return tuple(Step(name, title) for name, title in labels.step_titles(FLOW_CLASSES[case_type]).items())
+    return tuple(Step(name, title) for name, title in labels.step_titles(catalog.TYPES[case_type].flow).items())
 
 
 # --- Layout ----------------------------------------------------------------------------------------

@@ -55,19 +55,16 @@ from roles.powers import Power
 from roles.selectors import delegate_ids_of, grants_for
 from workflows import routing
 
-from . import engine, labels
+from . import catalog, engine, labels
+from .catalog import DECISION_UP, NEXT_LEVEL, POLICIES
 from .errors import DomainError, InvalidInput
 from .grievances import DEADLINE_JOB, grievance_close, grievance_escalate
-from .models import CASE_MODELS, Case, CaseType, Grievance, GrievanceState, StaffAlert
+from .models import CASE_MODELS, Case, Grievance, GrievanceState, StaffAlert
 from .selectors import Page, unit_ids_by_power
 
 log = logging.getLogger(__name__)
 
 # --- Rules ------------------------------------------------------------------------------------------
-
-ALERT = "alert"  # alerts only
-DECISION_UP = "decision_up"  # an overdue decision task in the owning unit's queue moves to the parent unit
-NEXT_LEVEL = "next_level"  # the type's own escalation service moves the case one level up
 
 
 @dataclass(frozen=True)
@@ -76,16 +73,8 @@ class DeadlineRule:
     description: str
 
 
-RULES = {
-    CaseType.BENEFIT_CLAIM: DeadlineRule(DECISION_UP, "decision task of the owning unit moves to the parent unit"),
-    CaseType.CONTRIBUTION_REFUND: DeadlineRule(
-        DECISION_UP, "decision task of the owning unit moves to the parent unit"
-    ),
-    CaseType.ARREARS_WAIVER: DeadlineRule(DECISION_UP, "decision task of the owning unit moves to the parent unit"),
-    CaseType.GRIEVANCE: DeadlineRule(NEXT_LEVEL, "grievance_escalate: next level up"),
-    CaseType.MEDICAL_COMMISSION: DeadlineRule(ALERT, "alerts only"),
-    CaseType.REPRESENTATIVE_PAYEE: DeadlineRule(ALERT, "alerts only"),
-}
+# Each type's policy comes from its declaration in the registry (cases.catalog).
+RULES = {case_type: DeadlineRule(spec.deadline, POLICIES[spec.deadline]) for case_type, spec in catalog.TYPES.items()}
 
 # The queue permission of decision tasks (every flow's deciding node).
 DECISION_PERMISSION = "roles.decide_cases"

@@ -50,6 +50,7 @@ from rules.parameters import install_defaults, param
 from rules.penalties import due_date_of
 
 from . import services
+from .catalog import TYPES
 from .models import BenefitClaim, BenefitType, Case, CaseType, ClaimState
 
 User = get_user_model()
@@ -662,40 +663,12 @@ def ensure_claims(org, people, logins, rng, branches=None):
 
 # --- The other case types in every state, through their services -----------------------------
 
-REFUND_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "rejected", "paid", "withdrawn"]
-WAIVER_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "rejected", "applied", "withdrawn"]
-GRIEVANCE_STATES = [
-    "submitted",
-    "triaged",
-    "investigating",
-    "awaiting_info",
-    "resolved",
-    "closed",
-    "withdrawn",
-    "escalated",
-]
-MEDICAL_STATES = [
-    "requested",
-    "documents_review",
-    "awaiting_info",
-    "scheduled",
-    "decided",
-    "appealed",
-    "appeal_scheduled",
-    "final",
-    "withdrawn",
-]
-PAYEE_STATES = [
-    "submitted",
-    "verifying",
-    "verified",
-    "approved",
-    "rejected",
-    "active",
-    "suspended",
-    "revoked",
-    "withdrawn",
-]
+# The scenarios of each type come from its declaration in the registry (cases.catalog).
+REFUND_STATES = list(TYPES[CaseType.CONTRIBUTION_REFUND].demo)
+WAIVER_STATES = list(TYPES[CaseType.ARREARS_WAIVER].demo)
+GRIEVANCE_STATES = list(TYPES[CaseType.GRIEVANCE].demo)
+MEDICAL_STATES = list(TYPES[CaseType.MEDICAL_COMMISSION].demo)
+PAYEE_STATES = list(TYPES[CaseType.REPRESENTATIVE_PAYEE].demo)
 SESSION_PLACE = "Regional medical centre, room 2"
 
 

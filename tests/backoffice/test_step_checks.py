@@ -12,7 +12,7 @@ from viewflow.workflow.models import Task
 
 from audit.actors import Actor
 from cases import medical, payees, services, worklist
-from cases.catalog import STEP_CHECKS
+from cases.catalog import TYPES
 from cases.errors import FourEyesViolation, InvalidInput, NotAuthorized
 from cases.models import Case, CaseType, MedicalPurpose
 from roles.errors import DomainError
@@ -56,8 +56,9 @@ def decide_url(case):
 def test_every_step_check_names_a_real_step_of_its_type():
     from workflows.flow_classes import FLOW_CLASSES as FLOWS  # one flow class per type
 
-    for case_type, node in STEP_CHECKS:
-        assert node in FLOWS[case_type].QUEUE_PERMISSIONS, (case_type, node)
+    for case_type, spec in TYPES.items():
+        for node in spec.step_checks:
+            assert node in FLOWS[case_type].QUEUE_PERMISSIONS, (case_type, node)
 
 
 def test_take_next_never_hands_a_delegate_the_claim_he_recommended(team, insured):

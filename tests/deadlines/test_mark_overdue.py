@@ -9,7 +9,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.actors import Actor
-from cases import deadlines, medical, services
+from cases import catalog, deadlines, medical, services
 from cases.errors import NotAuthorized
 from cases.models import (
     BenefitClaim,
@@ -48,9 +48,9 @@ def open_task(case):
 def test_every_case_type_has_a_rule():
     assert set(deadlines.RULES) == set(CaseType.values)
     assert {rule.escalation for rule in deadlines.RULES.values()} <= {
-        deadlines.ALERT,
-        deadlines.DECISION_UP,
-        deadlines.NEXT_LEVEL,
+        catalog.ALERT,
+        catalog.DECISION_UP,
+        catalog.NEXT_LEVEL,
     }
 
 
