@@ -316,6 +316,15 @@ class CaseState:
             return False
         return True
 
+    def allows(self, check, *args):
+        """The service's own check of a period or a date, ``check(*args, today)`` (``args``: the
+        case by default), accepts the action today."""
+        try:
+            check(*(args or (self.case,)), timezone.localdate())
+        except DomainError:
+            return False
+        return True
+
     def decides(self, node, *states):
         """The decision task (``node``) is free or the user's, and the user may decide it at the
         deciding unit as the service would let them."""
@@ -568,12 +577,7 @@ PAYEE_ACTIONS = [
         form_class=forms.ConfirmForm,
         run=lambda user, case, data: payees.payee_activate(case_id=case.pk, actor=user),
         done=gettext_lazy("The designation is in force: benefits are paid to the representative."),
-        allowed=lambda s: (
-            s.in_state(PayeeState.APPROVED)
-            and s.case.active_from is not None
-            and s.case.active_from <= timezone.localdate()
-            and s.may_work()
-        ),
+        allowed=lambda s: s.in_state(PayeeState.APPROVED) and s.allows(payees.check_start) and s.may_work(),
     ),
     Action(
         slug="suspend",
@@ -610,14 +614,6 @@ PAYEE_ACTIONS = [
 # --- Grievances -------------------------------------------------------------------------------------------
 
 
-def _grievance_answerer_power(case):
-    return Power.DECIDE_CASE if case.priority in grievances.SUPERVISED_PRIORITIES else Power.WORK_CASE
-
-
-def _reopen_period_over(case):
-    return case.reopen_until is not None and timezone.localdate() > case.reopen_until
-
-
 GRIEVANCE_ACTIONS = [
     Action(
         slug="triage",
@@ -638,7 +634,7 @@ GRIEVANCE_ACTIONS = [
         run=lambda user, case, data: grievances.grievance_resolve(case_id=case.pk, actor=user, answer=data["answer"]),
         done=gettext_lazy("The grievance is resolved; the claimant was sent the answer."),
         allowed=lambda s: (
-            s.holds("investigate", _grievance_answerer_power(s.case))
+            s.holds("investigate", grievances.answerer_power(s.case))
             and s.in_state(GrievanceState.TRIAGED, GrievanceState.INVESTIGATING)
         ),
     ),
@@ -700,7 +696,7 @@ GRIEVANCE_ACTIONS = [
         form_class=forms.ConfirmForm,
         run=lambda user, case, data: grievances.grievance_close(case_id=case.pk, actor=user),
         done=gettext_lazy("The grievance is closed."),
-        allowed=lambda s: s.in_state(GrievanceState.RESOLVED) and _reopen_period_over(s.case) and s.may_work(),
+        allowed=lambda s: s.in_state(GrievanceState.RESOLVED) and s.allows(grievances.check_closing) and s.may_work(),
         secondary=True,
     ),
 ]
@@ -713,23 +709,17 @@ def _commission_members(case):
     return {"candidates": selectors.staff_who_may(Power.MEDICAL_DECISION, case.owning_unit)}
 
 
-def _sits_in(s, round):
-    """The user sat in the session of ``round``, which has taken place."""
-    for session in s.extra.get("sessions", ()):
-        if session.round == round:
-            return timezone.localdate(session.scheduled_for) <= timezone.localdate() and any(
-                member.pk == s.user.pk for member in session.members.all()
-            )
-    return False
-
-
 def _commission_decides(s, node, state, round):
+    """The session of ``round`` has taken place, and the user may record its decision as the
+    service would let them (a member of the session: ``cases.catalog`` step check)."""
+    session = next((x for x in s.extra.get("sessions", ()) if x.round == round), None)
     return (
         s.node == node
         and s.task.owner_id in (None, s.user.pk)
         and s.in_state(state)
-        and s.may(Power.MEDICAL_DECISION, s.case.owning_unit)
-        and _sits_in(s, round)
+        and session is not None
+        and s.allows(medical.check_held, session)
+        and s.passes(Power.MEDICAL_DECISION, s.case.owning_unit)
     )
 
 
@@ -758,10 +748,6 @@ def _medical_session(service):
         )
 
     return run
-
-
-def _appeal_open(case):
-    return case.decided_at is not None and timezone.localdate() <= medical.appeal_deadline(case)
 
 
 MEDICAL_ACTIONS = [
@@ -814,7 +800,7 @@ MEDICAL_ACTIONS = [
         form_class=forms.AppealForm,
         run=lambda user, case, data: medical.medical_appeal(case_id=case.pk, actor=user, grounds=data["grounds"]),
         done=gettext_lazy("The appeal was recorded; an appeal commission is to be scheduled."),
-        allowed=lambda s: s.in_state(MedicalState.DECIDED) and _appeal_open(s.case) and s.may_work(),
+        allowed=lambda s: s.in_state(MedicalState.DECIDED) and s.allows(medical.check_appeal) and s.may_work(),
         secondary=True,
     ),
     Action(

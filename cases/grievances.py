@@ -243,8 +243,7 @@ def grievance_resolve(*, case_id, actor, answer):
     answer = engine.required_text(answer, _("Write the answer to the claimant."), "answer")
     with transaction.atomic():
         grievance = _lock(case_id)
-        power = Power.DECIDE_CASE if grievance.priority in SUPERVISED_PRIORITIES else Power.WORK_CASE
-        task, unit, authority = _held_task(grievance, actor, "investigate", power)
+        task, unit, authority = _held_task(grievance, actor, "investigate", answerer_power(grievance))
         step = engine.step_for(grievance, actor, authority, unit)
         _start_investigation(step)
         now = timezone.now()
@@ -270,6 +269,26 @@ def grievance_resolve(*, case_id, actor, answer):
         return grievance
 
 
+def answerer_power(grievance):
+    """The power that answers a grievance: a supervisor's for the high and urgent ones."""
+    return Power.DECIDE_CASE if grievance.priority in SUPERVISED_PRIORITIES else Power.WORK_CASE
+
+
+def check_reopening(grievance, on):
+    """Refuse to reopen a resolved grievance on a request received after ``reopen_until``."""
+    if grievance.state == G.RESOLVED and on > grievance.reopen_until:
+        raise ReopenPeriodOver(_("The grievance could be reopened until %(date)s.") % {"date": grievance.reopen_until})
+
+
+def check_closing(grievance, on):
+    """Refuse to close a resolved grievance on ``on`` while the claimant may still reopen it."""
+    if grievance.state == G.RESOLVED and on <= grievance.reopen_until:
+        raise ReopenPeriodRunning(
+            _("The claimant may reopen the grievance until %(date)s; it can be closed after that day.")
+            % {"date": grievance.reopen_until}
+        )
+
+
 def grievance_reopen(*, case_id, actor, reason, on=None):
     """The claimant reopens a resolved grievance within the reopening period (``on``: the date the
     request was received, today by default). A new investigation task opens in the queue that
@@ -279,10 +298,7 @@ def grievance_reopen(*, case_id, actor, reason, on=None):
     with transaction.atomic():
         grievance = _lock(case_id)
         authority = engine.acting_grant(actor, grievance)
-        if grievance.state == G.RESOLVED and on > grievance.reopen_until:
-            raise ReopenPeriodOver(
-                _("The grievance could be reopened until %(date)s.") % {"date": grievance.reopen_until}
-            )
+        check_reopening(grievance, on)
         unit = _last_queue(grievance) if grievance.state == G.RESOLVED else grievance.owning_unit
         step = engine.step_for(grievance, actor, authority, unit)
         due = _due(grievance, on)
@@ -306,11 +322,7 @@ def grievance_close(*, case_id, actor=DEADLINE_JOB, on=None):
     with transaction.atomic():
         grievance = _lock(case_id)
         authority = engine.acting_grant(actor, grievance, people=False)
-        if grievance.state == G.RESOLVED and on <= grievance.reopen_until:
-            raise ReopenPeriodRunning(
-                _("The claimant may reopen the grievance until %(date)s; it can be closed after that day.")
-                % {"date": grievance.reopen_until}
-            )
+        check_closing(grievance, on)
         step = engine.step_for(grievance, actor, authority)
         step.transition("close", payload={"on": on})
         routing.process_finish(grievance.process)

@@ -268,6 +268,12 @@ def check_member(case, actor, round, sessions=None):
     return session
 
 
+def check_held(session, on):
+    """Refuse a decision of ``session`` on ``on``, before the session has taken place."""
+    if timezone.localdate(session.scheduled_for) > on:
+        raise CaseTransitionError(_("The session has not taken place yet."))
+
+
 def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, round, state, node, transition):
     """Inside the caller's transaction: lock, check, record the decision and its registry assessment."""
     degree, permanent, review_date, note = _decision_input(degree_percent, permanent, review_date, note)
@@ -278,8 +284,7 @@ def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, rou
             _("The commission cannot decide: the case is %(state)s.") % {"state": labels.state_in_sentence(case)}
         )
     session = check_member(case, actor, round)
-    if timezone.localdate(session.scheduled_for) > timezone.localdate():
-        raise CaseTransitionError(_("The session has not taken place yet."))
+    check_held(session, timezone.localdate())
     task = engine.decision_task(case, actor)
     if task.flow_task.name != node:
         raise CaseTransitionError(_("This case is not at this step."))
@@ -351,6 +356,15 @@ def appeal_deadline(case):
     return decided_on + dt.timedelta(days=int(param("medical.appeal_days", decided_on)))
 
 
+def check_appeal(case, on):
+    """Refuse an appeal of the decision of ``case`` made on ``on``, after the appeal period."""
+    if case.state == MedicalState.DECIDED and on > appeal_deadline(case):
+        raise CaseTransitionError(
+            _("The decision can no longer be appealed: the period ended on %(date)s.")
+            % {"date": appeal_deadline(case).isoformat()}
+        )
+
+
 def medical_decide(*, case_id, actor, degree_percent, permanent, review_date=None, note):
     """A member of the session records the commission's decision."""
     with transaction.atomic():
@@ -415,11 +429,7 @@ def medical_appeal(*, case_id, actor, grounds):
         case = _lock(case_id)
         authority = engine.acting_grant(actor, case)
         today = timezone.localdate()
-        if case.state == MedicalState.DECIDED and today > appeal_deadline(case):
-            raise CaseTransitionError(
-                _("The decision can no longer be appealed: the period ended on %(date)s.")
-                % {"date": appeal_deadline(case).isoformat()}
-            )
+        check_appeal(case, today)
         step = engine.step_for(case, actor, authority)
         step.transition(
             "appeal", grounds=grounds, due_date=engine.sla_due(case.case_type, today), payload={"grounds": grounds}

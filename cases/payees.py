@@ -291,6 +291,12 @@ def _activate(case, step, on):
     return designation
 
 
+def check_start(case, on):
+    """Refuse to activate an approved designation on ``on``, before the day it starts."""
+    if case.state == P.APPROVED and case.active_from > on:
+        raise CaseTransitionError(_("The designation starts on %(date)s.") % {"date": case.active_from.isoformat()})
+
+
 def payee_activate(*, case_id, actor=ACTIVATION_JOB, on=None):
     """Activate an approved designation whose date has come (``actor``: the daily job by default;
     ``on``: the day it runs for, today by default)."""
@@ -298,8 +304,7 @@ def payee_activate(*, case_id, actor=ACTIVATION_JOB, on=None):
     with transaction.atomic():
         case = _lock(case_id)
         authority = engine.acting_grant(actor, case, people=False)
-        if case.state == P.APPROVED and case.active_from > on:
-            raise CaseTransitionError(_("The designation starts on %(date)s.") % {"date": case.active_from.isoformat()})
+        check_start(case, on)
         step = engine.step_for(case, actor, authority)
         if case.state == P.APPROVED:
             _check_single_designation(case, on)
