@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -24,7 +25,7 @@ from rules.parameters import param
 from workflows import routing
 
 from .errors import CaseTransitionError, Conflict, FourEyesViolation, InvalidInput, NotAuthorized
-from .labels import state_in_sentence
+from .labels import state_in_sentence, transition_label
 from .locks import lock_case
 from .models import CASE_MODELS, Case, CaseComment, CaseDocument
 
@@ -77,10 +78,7 @@ class Step:
     def transition(self, name, *, payload=None, **kwargs):
         method = getattr(self.case, name)
         if not can_proceed(method):
-            raise CaseTransitionError(
-                _("%(action)s is not possible: the case is %(state)s.")
-                % {"action": name.replace("_", " ").capitalize(), "state": state_in_sentence(self.case)}
-            )
+            raise not_possible(self.case, transition_label(name))
         before = self.case.state
         method(**kwargs)
         return self.audit(f"{self.case.case_type}.{name}", from_state=before, to_state=self.case.state, payload=payload)
@@ -88,6 +86,14 @@ class Step:
     def save(self, *fields):
         self.case.updated_at = timezone.now()
         self.case.save(update_fields=[*BASE_FIELDS, *fields])
+
+
+def not_possible(case, action):
+    """The refusal of ``action`` (a label: "recommend") on ``case`` in its current state."""
+    return CaseTransitionError(
+        _("%(action)s is not possible: the case is %(state)s.")
+        % {"action": capfirst(str(action)), "state": state_in_sentence(case)}
+    )
 
 
 def grant(user, power, unit, amount=None):

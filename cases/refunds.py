@@ -40,7 +40,7 @@ from workflows import routing
 from workflows.refund_flow import RefundFlow
 
 from . import engine, labels
-from .errors import CaseTransitionError, Conflict, InvalidInput
+from .errors import Conflict, InvalidInput
 from .locks import lock_account, lock_case
 from .models import CaseType, ContributionRefund, RefundState
 from .notifications import notify_person
@@ -151,10 +151,7 @@ def _lock(case_id):
 
 def _require_state(case, state, action):
     if case.state != state:
-        raise CaseTransitionError(
-            _("%(action)s is not possible: the case is %(state)s.")
-            % {"action": action, "state": labels.state_in_sentence(case)}
-        )
+        raise engine.not_possible(case, action)
 
 
 def _masked(iban):
@@ -247,7 +244,7 @@ def refund_recommend(*, case_id, actor, approve, amount=None, note=""):
         case = _lock(case_id)
         authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
         task = engine.own_task(case, actor, "review")
-        _require_state(case, RefundState.IN_REVIEW, _("Recommend"))
+        _require_state(case, RefundState.IN_REVIEW, labels.transition_label("recommend"))
         refundable = refundable_amount(case)
         if approve:
             value = refundable if amount in (None, "") else engine.parse_amount(amount)

@@ -518,3 +518,12 @@ def test_only_finance_pays_by_hand(recommended, team):
         services.claim_pay_due(case_id=recommended.pk, actor=team["operator"])
     paid, completed = services.claim_pay_due(case_id=recommended.pk, actor=team["finance"])
     assert completed and last_event(recommended).actor == team["finance"]
+
+
+def test_a_refused_transition_is_named_in_the_readers_language(reviewing, team):
+    from django.utils import translation
+
+    with translation.override("fr"), pytest.raises(CaseTransitionError) as caught:
+        services.claim_receive_info(actor=person_actor(reviewing.pk), case_id=reviewing.pk, answer="Unasked.")
+    message = str(caught.value.message)
+    assert message.startswith("Informations reçues est impossible : le dossier est ")
