@@ -1,19 +1,11 @@
 """Forms of the staff pages. They only parse input; the services decide what is allowed."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import CASE_MODELS, BenefitType, CaseType, GrievanceCategory, Priority
+from cases.forms import DateInput
+from cases.models import CASE_MODELS, BenefitType, CaseType, Priority
 from cases.selectors import SORT_CHOICES
-
-APPROVE = "approve"
-REJECT = "reject"
-DECISIONS = [(APPROVE, _("Approve")), (REJECT, _("Reject"))]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def state_choices():
@@ -65,34 +57,6 @@ class PriorityForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RecommendForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Recommendation"), choices=DECISIONS, widget=forms.RadioSelect)
-    amount = forms.DecimalField(
-        label=_("Amount per payment"),
-        required=False,
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        help_text=_("Leave empty to use the assessed amount."),
-    )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class RequestInfoForm(forms.Form):
-    question = forms.CharField(
-        label=_("Information the claimant must provide"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class ReceiveInfoForm(forms.Form):
-    answer = forms.CharField(label=_("What was received"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
 class ReassignForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Give the task to"), queryset=None, empty_label=_("Choose a person"))
     # The task shown on the page: a case that moved on to another step since is refused.
@@ -111,141 +75,3 @@ class CommentForm(forms.Form):
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
     file = forms.FileField(label=_("File"))
-
-
-def _text(label, required=True, rows=3, help_text=""):
-    return forms.CharField(
-        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
-    )
-
-
-class ConfirmForm(forms.Form):
-    """An action that needs nothing but the button."""
-
-
-# --- Grievances ----------------------------------------------------------------------------------
-
-
-class TriageForm(forms.Form):
-    category = forms.ChoiceField(
-        label=_("Category"), choices=[("", _("Choose a category")), *GrievanceCategory.choices]
-    )
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
-
-
-class GrievanceQuestionForm(forms.Form):
-    question = _text(_("Information the claimant must provide"))
-
-
-class AnswerForm(forms.Form):
-    answer = _text(_("Answer to the claimant"), rows=5)
-
-
-class CounterRequestForm(forms.Form):
-    """What the claimant asks at a counter: the reason, and the day the request arrived."""
-
-    reason = _text(_("The claimant's reason"))
-    on = forms.DateField(
-        label=_("Received on"), required=False, widget=DateInput, help_text=_("Leave empty for today.")
-    )
-
-
-class EscalateForm(forms.Form):
-    reason = _text(_("Why the claimant asks for escalation"))
-
-
-# --- Medical commissions ---------------------------------------------------------------------------
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class MembersChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
-class SessionForm(forms.Form):
-    scheduled_for = forms.DateTimeField(label=_("Date and time of the session"), widget=DateTimeInput)
-    location = forms.CharField(label=_("Place"), max_length=200)
-    members = MembersChoice(label=_("Commission members"), queryset=None, widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args, candidates, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = candidates
-
-
-PERMANENT = "permanent"
-TEMPORARY = "temporary"
-
-
-class MedicalDecisionForm(forms.Form):
-    degree_percent = forms.IntegerField(label=_("Degree of disability (%)"), min_value=0, max_value=100)
-    permanent = forms.TypedChoiceField(
-        label=_("Duration"),
-        choices=[(PERMANENT, _("Permanent")), (TEMPORARY, _("Temporary"))],
-        coerce=lambda value: value == PERMANENT,
-        widget=forms.RadioSelect,
-    )
-    review_date = forms.DateField(
-        label=_("Review date"), required=False, widget=DateInput, help_text=_("Only for a temporary disability.")
-    )
-    note = _text(_("Findings of the commission"), rows=4)
-
-
-class AppealForm(forms.Form):
-    grounds = _text(_("Grounds of the appeal"))
-
-
-# --- Refunds and waivers ---------------------------------------------------------------------------
-
-
-class AmountRecommendForm(RecommendForm):
-    """A recommendation on an amount other than a claim's (a refund, a waiver)."""
-
-    def __init__(self, *args, amount_label, amount_help, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["amount"].label = amount_label
-        self.fields["amount"].help_text = amount_help
-
-
-# --- Representative payees -------------------------------------------------------------------------
-
-YES = "yes"
-NO = "no"
-
-
-def _yes_no(label):
-    return forms.TypedChoiceField(
-        label=label,
-        choices=[(YES, _("Yes")), (NO, _("No"))],
-        coerce=lambda value: value == YES,
-        widget=forms.RadioSelect,
-    )
-
-
-class VerifyForm(forms.Form):
-    identity_ok = _yes_no(_("Identity of the representative verified"))
-    documents_ok = _yes_no(_("Documents verified"))
-    note = _text(_("Note"), required=False, help_text=_("A failed check rejects the request: say why."))
-
-
-class ApprovePayeeForm(forms.Form):
-    active_from = forms.DateField(label=_("Benefits paid to the representative from"), widget=DateInput)
-    note = _text(_("Note"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["active_from"].initial = timezone.localdate
-
-
-class ReasonForm(forms.Form):
-    reason = _text(_("Reason"))
-
-
-class NoteForm(forms.Form):
-    note = _text(_("Note"), required=False)

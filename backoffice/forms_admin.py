@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import DateInput
 from roles.models import Role
 from roles.powers import ROLE_POWERS, Power
-
-from .forms import DateInput
 
 
 class UnitChoiceField(forms.ModelChoiceField):

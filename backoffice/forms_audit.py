@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import EventFilters
-
-from .forms import DateInput
+from cases.forms import DateInput
 
 SUBJECT_TYPES = [
     ("case", _("Case")),

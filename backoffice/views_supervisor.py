@@ -38,7 +38,7 @@ APPROVALS_PAGE_SIZE = 50
 
 def _scope(request, *, reassign=False):
     """The user's supervision scope; 403 when they supervise nothing (a page, not an object)."""
-    scope = workload.supervision_scope(staff_grants(request))
+    scope = workload.supervision_scope(request.user)
     if not (scope.reassign if reassign else scope.ids):
         raise PermissionDenied(_("You supervise no unit."))
     return scope

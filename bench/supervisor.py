@@ -56,7 +56,7 @@ def main():
     for username, label in USERS:
         user = User.objects.get(username=username)
         grants = grants_for(user)
-        scope = workload.supervision_scope(grants)
+        scope = workload.supervision_scope(user)
         top = scope.top_units()[0]
         ids = scope.subtree_ids(top)
         print(f"{username}: {label}, {top.name}, {len(ids)} units")

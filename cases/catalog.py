@@ -1,9 +1,11 @@
 """The registry of case types: one declaration per type, read by the engine, the deadline job, the
-demo builder and the pages' flow charts.
+demo builder, the case pages and the flow charts.
 
-Each declaration names the type's model (its state machine), its flow (who works on it, in which
-queue), the module of its services, its deadline policy, the scenarios the demo leaves its cases
-in, and the refusal checks of its steps. A step check depends on the case itself (four eyes,
+Each declaration names the type's model (its state machine, whose states and transitions are
+labelled by ``cases.labels``), its flow (who works on it, in which queue), the module of its
+services, its deadline policy, its actions (``cases.actions``: label, form, the one service each
+calls, when a page offers it), the form that files a case of the type (``cases.forms``), the
+demo's builder with the scenarios it leaves cases in, and the refusal checks of its steps. A step check depends on the case itself (four eyes,
 commission membership); it is stated once and called by the service, by "take" and "take next"
 (so a queue never hands someone a task the service would refuse), by reassignment and by the
 pages (so an action is offered exactly when the service would accept it).
@@ -17,9 +19,12 @@ is what a page has read of the case already (its commission sessions, say), or a
 
 from dataclasses import dataclass, field
 
+from django.utils.module_loading import import_string
+
 from workflows.flow_classes import FLOW_CLASSES
 
-from . import claims, engine, grievances, medical, payees, refunds, waivers
+from . import claims, engine, forms, grievances, medical, payees, refunds, waivers
+from .actions import CLAIM_ACTIONS, GRIEVANCE_ACTIONS, MEDICAL_ACTIONS, PAYEE_ACTIONS, REFUND_ACTIONS, WAIVER_ACTIONS
 from .models import CASE_MODELS, CaseType
 
 # Deadline policies (``cases.deadlines``): what happens when a case of the type is overdue.
@@ -40,7 +45,13 @@ class CaseTypeSpec:
     prefix: str
     deadline: str  # a key of POLICIES
     demo: tuple  # the scenarios the demo builds, each leaving a case in a state (or escalated)
+    actions: tuple  # what staff do on a case of the type (``cases.actions.Action``), in page order
+    filing: type  # the form that files a case of the type, at a counter or online (``cases.forms``)
+    demo_builder: str  # dotted path of ``build(cast, spec)``, making the demo's cases (``cases.seeding``)
     step_checks: dict = field(default_factory=dict)  # {flow node: check}
+
+    def __post_init__(self):
+        object.__setattr__(self, "actions", {action.slug: action for action in self.actions})
 
     @property
     def model(self):
@@ -49,6 +60,10 @@ class CaseTypeSpec:
     @property
     def flow(self):
         return FLOW_CLASSES[self.case_type]
+
+    def build_demo(self, cast):
+        """Build the type's demo cases (one in each of ``demo``); how many were filed."""
+        return import_string(self.demo_builder)(cast, self)
 
     def service(self, what):
         """The type's service doing ``what`` ("withdraw", "file", ...)."""
@@ -63,7 +78,7 @@ def _member_of(round):
     return lambda case, actor, _authority, known: medical.check_member(case, actor, round, known.get("sessions"))
 
 
-_DECISION_UP_CHECKS = {"decide": _four_eyes(engine.check_four_eyes)}
+_DECISION_UP_CHECKS = {"decide": engine.check_decider}
 _REVIEWED = ("submitted", "in_review", "awaiting_info", "recommended", "rejected")
 
 TYPES = {
@@ -74,6 +89,9 @@ TYPES = {
             services=claims,
             prefix="claim",
             deadline=DECISION_UP,
+            actions=CLAIM_ACTIONS,
+            filing=forms.ClaimFilingForm,
+            demo_builder="cases.seeding.claim_demo",
             # Claims are built by scenario per branch (cases.seeding.SCENARIOS).
             demo=(
                 "submitted",
@@ -92,6 +110,9 @@ TYPES = {
             services=refunds,
             prefix="refund",
             deadline=DECISION_UP,
+            actions=REFUND_ACTIONS,
+            filing=forms.RefundFilingForm,
+            demo_builder="cases.seeding.refund_demo",
             demo=(*_REVIEWED, "paid", "withdrawn"),
             step_checks=_DECISION_UP_CHECKS,
         ),
@@ -100,6 +121,9 @@ TYPES = {
             services=waivers,
             prefix="waiver",
             deadline=DECISION_UP,
+            actions=WAIVER_ACTIONS,
+            filing=forms.WaiverFilingForm,
+            demo_builder="cases.seeding.waiver_demo",
             demo=(*_REVIEWED, "applied", "withdrawn"),
             step_checks=_DECISION_UP_CHECKS,
         ),
@@ -108,6 +132,9 @@ TYPES = {
             services=grievances,
             prefix="grievance",
             deadline=NEXT_LEVEL,
+            actions=GRIEVANCE_ACTIONS,
+            filing=forms.GrievanceFilingForm,
+            demo_builder="cases.seeding.grievance_demo",
             demo=(
                 "submitted",
                 "triaged",
@@ -124,6 +151,9 @@ TYPES = {
             services=medical,
             prefix="medical",
             deadline=ALERT,
+            actions=MEDICAL_ACTIONS,
+            filing=forms.MedicalRequestForm,
+            demo_builder="cases.seeding.medical_demo",
             demo=(
                 "requested",
                 "documents_review",
@@ -142,6 +172,9 @@ TYPES = {
             services=payees,
             prefix="payee",
             deadline=ALERT,
+            actions=PAYEE_ACTIONS,
+            filing=forms.PayeeRequestForm,
+            demo_builder="cases.seeding.payee_demo",
             demo=(
                 "submitted",
                 "verifying",

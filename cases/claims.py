@@ -20,7 +20,7 @@ from workflows.flows import BenefitClaimFlow
 from . import eligibility, engine
 from .errors import CaseTransitionError, InvalidInput
 from .locks import lock_case
-from .models import BenefitClaim, BenefitType, CaseType, ClaimState
+from .models import BenefitClaim, BenefitType, ClaimState
 from .notifications import notify_person
 
 CLAIM_RELATED = ("owning_unit", "deciding_unit", "person")
@@ -49,10 +49,8 @@ def claim_file(*, person, benefit_type, event_date, actor, channel="portal", dec
     with transaction.atomic():
         claim, step, now = engine.case_create(
             BenefitClaim,
-            prefix="BC",
             owning_unit=person.branch,
             actor=actor,
-            case_type=CaseType.BENEFIT_CLAIM,
             audit_payload={"benefit": benefit_type, "channel": channel, "event_date": event_date},
             person=person,
             benefit_type=benefit_type,
@@ -68,9 +66,8 @@ def claim_file(*, person, benefit_type, event_date, actor, channel="portal", dec
             now=now,
             before=_assess,
             at=now,
-            due_date=engine.sla_due(claim.case_type, timezone.localdate(now)),
+            also_save=("submitted_at", "assessment"),
         )
-        step.save("submitted_at", "due_date", "assessment", "process")
         return claim
 
 
@@ -97,8 +94,7 @@ def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
     note = (note or "").strip()
     with transaction.atomic():
         claim = _lock(case_id)
-        grant = engine.grant(actor, Power.WORK_CASE, claim.owning_unit)
-        task = engine.own_task(claim, actor, "review")
+        grant, task = engine.worked_task(claim, actor, "review")
         assessment = eligibility.assess(claim)
         claim.assessment = eligibility.as_json(assessment)
         if approve:
@@ -113,8 +109,7 @@ def claim_recommend(*, case_id, actor, approve, amount=None, note=""):
             total = value * instalments
             unit = engine.deciding_unit_for(claim, total)
         else:
-            if not note:
-                raise InvalidInput(_("Give the reason for rejection."), field="note")
+            engine.require_rejection_reason(note)
             value, instalments, total, unit = None, 1, None, claim.owning_unit
         step = engine.step_for(claim, actor, grant)
         routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
@@ -155,8 +150,8 @@ def claim_decide(*, case_id, actor, approve, note=""):
         claim = _lock(case_id)
         total = (claim.recommended_amount or Decimal(0)) * claim.recommended_instalments
         grant = engine.decision_authority(claim, actor, approve=approve, total=total)
-        if not approve and not note:
-            raise InvalidInput(_("Give the reason for rejection."), field="note")
+        if not approve:
+            engine.require_rejection_reason(note)
         task = engine.decision_task(claim, actor)
         step = engine.step_for(claim, actor, grant, claim.deciding_unit)
         now = timezone.now()

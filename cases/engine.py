@@ -20,7 +20,7 @@ from audit.actors import account_of, as_actor
 from audit.services import ChainHead, record_event
 from roles.models import OrgUnit
 from roles.powers import Power, roles_with
-from roles.selectors import authorize, deciding_unit
+from roles.selectors import authorize, deciding_unit, grants_for
 from rules.parameters import param
 from workflows import routing
 
@@ -173,6 +173,11 @@ def required_text(value, message, field):
     return value
 
 
+def require_rejection_reason(note):
+    """A rejection (recommended or decided) says why."""
+    required_text(note, _("Give the reason for rejection."), "note")
+
+
 # --- Locking ----------------------------------------------------------------------------------
 
 
@@ -188,13 +193,17 @@ def lock_any(case_id, related=("owning_unit", "person")):
 # --- Creating and submitting --------------------------------------------------------------------
 
 
-def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WORK_CASE, audit_payload=None, **fields):
-    """Insert a new case of ``model`` in draft and write its first audit event.
-    A staff ``actor`` needs ``power`` at the owning unit; anyone else files only for themselves
-    (``acting_grant``)."""
+CASE_TYPE_OF = {model: case_type for case_type, model in CASE_MODELS.items()}
+
+
+def case_create(model, *, owning_unit, actor, power=Power.WORK_CASE, audit_payload=None, **fields):
+    """Insert a new case of ``model`` in draft (its reference begins with the type's
+    ``REFERENCE_PREFIX``) and write its first audit event. A staff ``actor`` needs ``power`` at the
+    owning unit; anyone else files only for themselves (``acting_grant``)."""
     now = timezone.now()
+    case_type = CASE_TYPE_OF[model]
     case = model(
-        reference=new_reference(prefix),
+        reference=new_reference(model.REFERENCE_PREFIX),
         case_type=case_type,
         owning_unit=owning_unit,
         created_at=now,
@@ -208,16 +217,23 @@ def case_create(model, *, prefix, owning_unit, actor, case_type, power=Power.WOR
     return case, step, now
 
 
-def case_submit(step, flow_class, first_node, *, now, unit=None, payload=None, before=None, **transition_kwargs):
-    """Start the case's process, move it to its first state and open the first task in ``unit``'s queue.
+def case_submit(
+    step, flow_class, first_node, *, now, unit=None, payload=None, before=None, also_save=(), **transition_kwargs
+):
+    """Start the case's process, move it to its first state, open the first task in ``unit``'s
+    queue and save the case (its process, due date and the fields ``also_save`` names). The due
+    date is the type's service level from the day of filing unless ``due_date`` is given.
     ``before(case)``, when given, runs once the process exists and before the transition (an
     assessment the transition's audit event records, say)."""
     case = step.case
+    if "due_date" not in transition_kwargs:  # the type's service level, from the day it is filed
+        transition_kwargs["due_date"] = sla_due(case.case_type, timezone.localdate(now))
     case.process = routing.process_start(flow_class, at=now)
     if before is not None:
         payload = before(case)
     step.transition("submit", payload=payload, **transition_kwargs)
     routing.task_create(case, first_node, unit=unit or case.owning_unit, audit=step.audit, at=now)
+    step.save("process", "due_date", *also_save)
 
 
 # --- Tasks -------------------------------------------------------------------------------------
@@ -228,6 +244,13 @@ def open_task(case):
     if task is None:
         raise CaseTransitionError(_("This case has no open task."))
     return task
+
+
+def worked_task(case, actor, node):
+    """(the grant by which ``actor`` works cases at the owning unit, the open task at ``node``,
+    which they must hold): the start of a caseworker's step."""
+    authority = grant(actor, Power.WORK_CASE, case.owning_unit)
+    return authority, own_task(case, actor, node)
 
 
 def own_task(case, actor, *nodes):
@@ -266,10 +289,11 @@ def task_take_exact(*, case_id, actor, task_id=None):
         task = open_task(case)
         expect_task(task, task_id)
         unit, power = task_queue(case, task)
-        authority = grant(actor, power, unit)
+        grants = grants_for(actor)
+        authority = authorize(actor, power, unit=unit, grants=grants)
         from .catalog import check_step  # the type modules build on this one
 
-        check_step(case, task.flow_task.name, actor, authority)
+        check_step(case, task.flow_task.name, actor, authority, {"grants": grants})
         step = step_for(case, actor, authority, unit)
         routing.task_assign(step.case, task, actor, audit=step.audit)
         start = getattr(case, "TAKE_STARTS", {}).get(case.state)
@@ -360,14 +384,40 @@ def check_four_eyes(case, actor, authority):
         raise FourEyesViolation()
 
 
+def decision_total(case):
+    """What a decision on ``case`` commits, which authority limits are about: the recommended
+    amount, for every instalment of a claim."""
+    return (case.recommended_amount or Decimal(0)) * (getattr(case, "recommended_instalments", None) or 1)
+
+
+def check_decider(case, actor, authority, known=None):
+    """The step check of a decision under four eyes and limits: neither the recommender nor the
+    person they acted for decides, and a recommended approval goes to someone whose authority limit
+    covers its total (whoever may not approve it decides it neither way). ``known``: the actor's
+    ``grants`` and their ``limits`` when already read."""
+    known = known or {}
+    if case.recommendation == "approve":
+        authority = authorize(
+            actor,
+            Power.DECIDE_CASE,
+            unit=case.deciding_unit,
+            amount=decision_total(case),
+            grants=known.get("grants"),
+            limits=known.get("limits"),
+        )
+    check_four_eyes(case, actor, authority)
+
+
 def decision_authority(case, actor, *, approve, total, recommended_state="recommended"):
-    """The grant by which ``actor`` decides ``case``: the case must be recommended; approval needs an
-    authority limit covering ``total`` at the deciding unit; four eyes apply either way."""
+    """The grant by which ``actor`` decides ``case``: the case must be recommended; approving, or
+    deciding a recommended approval either way, needs an authority limit covering ``total`` at the
+    deciding unit; four eyes apply either way."""
     if case.state != recommended_state:
         raise CaseTransitionError(
             _("The case cannot be decided: it is %(state)s.") % {"state": state_in_sentence(case)}
         )
-    authority = grant(actor, Power.DECIDE_CASE, case.deciding_unit, amount=total if approve else None)
+    committed = approve or case.recommendation == "approve"
+    authority = grant(actor, Power.DECIDE_CASE, case.deciding_unit, amount=total if committed else None)
     check_four_eyes(case, actor, authority)
     return authority
 

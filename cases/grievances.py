@@ -58,7 +58,7 @@ from . import engine, labels
 from .engine import case_comment_add, case_document_add, task_reassign, task_release, task_take  # noqa: F401
 from .errors import CaseTransitionError, Conflict, InvalidInput
 from .locks import lock_case
-from .models import CaseComment, CaseType, Grievance, GrievanceCategory, GrievanceState, Priority
+from .models import CaseComment, Grievance, GrievanceCategory, GrievanceState, Priority
 from .notifications import notify_person
 
 G = GrievanceState
@@ -150,8 +150,6 @@ def grievance_file(*, person, title, description, related_case=None, actor):
     with transaction.atomic():
         grievance, step, now = engine.case_create(
             Grievance,
-            prefix="GR",
-            case_type=CaseType.GRIEVANCE,
             owning_unit=person.branch,
             actor=actor,
             person=person,
@@ -166,7 +164,6 @@ def grievance_file(*, person, title, description, related_case=None, actor):
         )
         due = _due(grievance, timezone.localdate())
         engine.case_submit(step, GrievanceFlow, GrievanceFlow.triage, now=now, due_date=due, payload={"due_date": due})
-        step.save("due_date", "process")
         _notify(
             grievance,
             "received",

@@ -35,7 +35,6 @@ from .locks import lock_case
 from .models import (
     BenefitClaim,
     BenefitType,
-    CaseType,
     ClaimState,
     CommissionSession,
     MedicalCommission,
@@ -75,8 +74,6 @@ def medical_request(*, person, purpose, related_claim=None, actor):
     with transaction.atomic():
         case, step, now = engine.case_create(
             MedicalCommission,
-            prefix="MC",
-            case_type=CaseType.MEDICAL_COMMISSION,
             owning_unit=person.branch,
             actor=actor,
             person=person,
@@ -84,14 +81,7 @@ def medical_request(*, person, purpose, related_claim=None, actor):
             related_claim=related_claim,
             audit_payload={"purpose": purpose, "related_claim": related_claim.reference if related_claim else None},
         )
-        engine.case_submit(
-            step,
-            MedicalCommissionFlow,
-            MedicalCommissionFlow.review,
-            now=now,
-            due_date=engine.sla_due(case.case_type, timezone.localdate(now)),
-        )
-        step.save("due_date", "process")
+        engine.case_submit(step, MedicalCommissionFlow, MedicalCommissionFlow.review, now=now)
         notify_person(
             case,
             "requested",
@@ -181,8 +171,7 @@ def medical_schedule(*, case_id, actor, scheduled_for, location, members):
     location = engine.required_text(location, _("Give the place of the session."), "location")
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        task = engine.own_task(case, actor, "review")
+        authority, task = engine.worked_task(case, actor, "review")
         users = _members(case, members)
         step = engine.step_for(case, actor, authority)
         now = timezone.now()
@@ -204,8 +193,7 @@ def medical_schedule_appeal(*, case_id, actor, scheduled_for, location, members)
     location = engine.required_text(location, _("Give the place of the session."), "location")
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        task = engine.own_task(case, actor, "schedule_appeal")
+        authority, task = engine.worked_task(case, actor, "schedule_appeal")
         users = _members(case, members)
         first = CommissionSession.objects.get(case=case, round=FIRST_ROUND)
         shared = sorted(u.get_username() for u in first.members.filter(pk__in=[u.pk for u in users]))
@@ -274,9 +262,19 @@ def check_held(session, on):
         raise CaseTransitionError(_("The session has not taken place yet."))
 
 
-def _decide(*, case_id, actor, degree_percent, permanent, review_date, note, round, state, node, transition):
-    """Inside the caller's transaction: lock, check, record the decision and its registry assessment."""
-    degree, permanent, review_date, note = _decision_input(degree_percent, permanent, review_date, note)
+# Each round's decision: the state the case waits in for it, and its step (task and transition).
+DECISION_ROUNDS = {
+    FIRST_ROUND: (MedicalState.SCHEDULED, "decide"),
+    APPEAL_ROUND: (MedicalState.APPEAL_SCHEDULED, "decide_appeal"),
+}
+
+
+def _decide(case_id, actor, round, decision):
+    """Inside the caller's transaction: lock, check, record the decision of ``round`` (``decision``:
+    the degree, permanence, review date and note as given) and its registry assessment."""
+    state, node = DECISION_ROUNDS[round]
+    transition = node
+    degree, permanent, review_date, note = _decision_input(**decision)
     case = _lock(case_id)
     authority = engine.grant(actor, Power.MEDICAL_DECISION, case.owning_unit)
     if case.state != state:
@@ -368,18 +366,8 @@ def check_appeal(case, on):
 def medical_decide(*, case_id, actor, degree_percent, permanent, review_date=None, note):
     """A member of the session records the commission's decision."""
     with transaction.atomic():
-        case, step, now = _decide(
-            case_id=case_id,
-            actor=actor,
-            degree_percent=degree_percent,
-            permanent=permanent,
-            review_date=review_date,
-            note=note,
-            round=FIRST_ROUND,
-            state=MedicalState.SCHEDULED,
-            node="decide",
-            transition="decide",
-        )
+        decision = {"degree_percent": degree_percent, "permanent": permanent, "review_date": review_date, "note": note}
+        case, step, now = _decide(case_id, actor, FIRST_ROUND, decision)
         step.save(*DECISION_FIELDS)
         notify_person(
             case,
@@ -394,18 +382,8 @@ def medical_decide(*, case_id, actor, degree_percent, permanent, review_date=Non
 def medical_decide_appeal(*, case_id, actor, degree_percent, permanent, review_date=None, note):
     """A member of the appeal session records the final decision, which replaces the first."""
     with transaction.atomic():
-        case, step, now = _decide(
-            case_id=case_id,
-            actor=actor,
-            degree_percent=degree_percent,
-            permanent=permanent,
-            review_date=review_date,
-            note=note,
-            round=APPEAL_ROUND,
-            state=MedicalState.APPEAL_SCHEDULED,
-            node="decide_appeal",
-            transition="decide_appeal",
-        )
+        decision = {"degree_percent": degree_percent, "permanent": permanent, "review_date": review_date, "note": note}
+        case, step, now = _decide(case_id, actor, APPEAL_ROUND, decision)
         routing.process_finish(case.process, at=now)
         step.save(*DECISION_FIELDS)
         notify_person(

@@ -34,7 +34,7 @@ from workflows.payee_flow import RepresentativePayeeFlow
 from . import engine, labels
 from .errors import CaseTransitionError, Conflict, DomainError, FourEyesViolation, InvalidInput
 from .locks import lock_account, lock_case
-from .models import CaseType, PayeeState, RepresentativePayee
+from .models import PayeeState, RepresentativePayee
 from .notifications import notify_person
 
 P = PayeeState
@@ -81,8 +81,6 @@ def payee_request(*, beneficiary, representative, representative_account, relati
     with transaction.atomic():
         case, step, now = engine.case_create(
             RepresentativePayee,
-            prefix="RP",
-            case_type=CaseType.REPRESENTATIVE_PAYEE,
             owning_unit=beneficiary.branch,
             actor=actor,
             person=beneficiary,
@@ -97,14 +95,7 @@ def payee_request(*, beneficiary, representative, representative_account, relati
                 "grounds": grounds,
             },
         )
-        engine.case_submit(
-            step,
-            RepresentativePayeeFlow,
-            RepresentativePayeeFlow.verify,
-            now=now,
-            due_date=engine.sla_due(case.case_type, timezone.localdate(now)),
-        )
-        step.save("due_date", "process")
+        engine.case_submit(step, RepresentativePayeeFlow, RepresentativePayeeFlow.verify, now=now)
         _notify(
             case,
             "requested",
@@ -129,8 +120,7 @@ def payee_verify(*, case_id, actor, identity_ok, documents_ok, note=""):
     note = (note or "").strip()
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        task = engine.own_task(case, actor, "verify")
+        authority, task = engine.worked_task(case, actor, "verify")
         step = engine.step_for(case, actor, authority)
         payload = {"identity_ok": identity_ok, "documents_ok": documents_ok, "note": note}
         if identity_ok and documents_ok:

@@ -34,7 +34,6 @@ from django.utils.translation import gettext_lazy
 from registry import ledger
 from registry.models import ContributionEntry, LedgerPosting
 from registry.selectors import verified_bank_account
-from roles.powers import Power
 from rules.benefits import money
 from workflows import routing
 from workflows.refund_flow import RefundFlow
@@ -42,7 +41,7 @@ from workflows.refund_flow import RefundFlow
 from . import engine, labels
 from .errors import Conflict, InvalidInput
 from .locks import lock_account, lock_case
-from .models import CaseType, ContributionRefund, RefundState
+from .models import ContributionRefund, RefundState
 from .notifications import notify_person
 
 ZERO = Decimal("0.00")
@@ -184,10 +183,8 @@ def refund_file(*, person=None, employer=None, period_from, period_to, reason, r
         ).overpaid
         case, step, now = engine.case_create(
             ContributionRefund,
-            prefix="CR",
             owning_unit=owner.branch,
             actor=actor,
-            case_type=CaseType.CONTRIBUTION_REFUND,
             audit_payload={
                 "account": "person" if person is not None else "employer",
                 "period_from": period_from,
@@ -203,24 +200,14 @@ def refund_file(*, person=None, employer=None, period_from, period_to, reason, r
             requested_amount=requested_amount,
             refundable_amount=refundable,
         )
-        today = timezone.localdate(now)
-        engine.case_submit(
-            step,
-            RefundFlow,
-            RefundFlow.review,
-            now=now,
-            due_date=engine.sla_due(case.case_type, today),
-            payload={"refundable": refundable},
-        )
-        step.save("process", "due_date")
-        notify_person(
-            case,
-            "submitted",
-            step,
-            subject=_("We received your refund request %(ref)s") % {"ref": case.reference},
-            body=_("We will check the contributions paid from %(from)s to %(to)s and decide by %(due)s.")
-            % {"from": period_from.isoformat(), "to": period_to.isoformat(), "due": case.due_date.isoformat()},
-        )
+        engine.case_submit(step, RefundFlow, RefundFlow.review, now=now, payload={"refundable": refundable})
+        subject = _("We received your refund request %(ref)s") % {"ref": case.reference}
+        body = _("We will check the contributions paid from %(from)s to %(to)s and decide by %(due)s.") % {
+            "from": period_from.isoformat(),
+            "to": period_to.isoformat(),
+            "due": case.due_date.isoformat(),
+        }
+        notify_person(case, "submitted", step, subject=subject, body=body)
         return case
 
 
@@ -242,8 +229,7 @@ def refund_recommend(*, case_id, actor, approve, amount=None, note=""):
     note = (note or "").strip()
     with transaction.atomic():
         case = _lock(case_id)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        task = engine.own_task(case, actor, "review")
+        authority, task = engine.worked_task(case, actor, "review")
         _require_state(case, RefundState.IN_REVIEW, labels.transition_label("recommend"))
         refundable = refundable_amount(case)
         if approve:
@@ -262,8 +248,7 @@ def refund_recommend(*, case_id, actor, approve, amount=None, note=""):
             _payment_account(case, timezone.localdate())
             unit = engine.deciding_unit_for(case, value)
         else:
-            if not note:
-                raise InvalidInput(_("Give the reason for rejection."), field="note")
+            engine.require_rejection_reason(note)
             value, unit = None, case.owning_unit
         step = engine.step_for(case, actor, authority)
         recommendation = "approve" if approve else "reject"
@@ -306,8 +291,8 @@ def refund_decide(*, case_id, actor, approve, note=""):
                 _("The recommendation is to reject: a refund is approved only on a recommended amount."),
                 field="approve",
             )
-        if not approve and not note:
-            raise InvalidInput(_("Give the reason for rejection."), field="note")
+        if not approve:
+            engine.require_rejection_reason(note)
         task = engine.decision_task(case, actor)
         now = timezone.now()
         today = timezone.localdate(now)
@@ -355,19 +340,15 @@ def _order_payment(step, account, parts, value_date):
     """The payment order and the refund's postings on the ledger, one per period it comes from."""
     case = step.case
     order = f"PO-{case.reference}"
-    postings = [
-        ledger.post(
-            kind=LedgerPosting.Kind.REFUND,
-            amount=amount,
-            period=period,
-            value_date=value_date,
-            person=case.person,
-            employer=case.employer,
-            reference=order,
-            note=case.reference,
-        )
-        for period, amount in parts
-    ]
+    postings = ledger.post_each(
+        LedgerPosting.Kind.REFUND,
+        parts,
+        value_date=value_date,
+        person=case.person,
+        employer=case.employer,
+        reference=order,
+        note=case.reference,
+    )
     step.transition(
         "order_payment",
         bank_account=account,

@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from audit.actors import Actor
@@ -663,12 +663,7 @@ def ensure_claims(org, people, logins, rng, branches=None):
 
 # --- The other case types in every state, through their services -----------------------------
 
-# The scenarios of each type come from its declaration in the registry (cases.catalog).
-REFUND_STATES = list(TYPES[CaseType.CONTRIBUTION_REFUND].demo)
-WAIVER_STATES = list(TYPES[CaseType.ARREARS_WAIVER].demo)
-GRIEVANCE_STATES = list(TYPES[CaseType.GRIEVANCE].demo)
-MEDICAL_STATES = list(TYPES[CaseType.MEDICAL_COMMISSION].demo)
-PAYEE_STATES = list(TYPES[CaseType.REPRESENTATIVE_PAYEE].demo)
+# The states each type's demo reaches come from its declaration in the registry (cases.catalog).
 SESSION_PLACE = "Regional medical centre, room 2"
 
 
@@ -914,59 +909,77 @@ def _payee(state, beneficiary, representative, staff):
     return case
 
 
-def ensure_other_cases(org, people, employers, logins):
-    """Refunds, waivers, grievances, medical commissions and payee designations in every state,
-    spread over the branches. A type with any demo case already is left as it is."""
-    from .models import ArrearsWaiver, ContributionRefund, Grievance, MedicalCommission, RepresentativePayee
+class DemoCast:
+    """Who and what the demo's builders work with: the org tree, the staff of each branch, the
+    demo people and employers (handed out in a fixed order, so that a re-run picks the same)."""
 
-    staff = _branch_staff(logins, org)
-    branches = org.branches
-    demo_people = [p for p, _k, _s in people]
-    doctors = {}
-    for login in logins:
-        if login.role == Role.MEDICAL_COMMISSION:
-            doctors.setdefault(login.unit.pk, []).append(login.user)
-    pools = {b.pk: _People(people, b) for b in branches}
-    filed = {}
+    def __init__(self, org, people, employers, logins, rng, claim_branches=None):
+        self.org, self.people, self.employers, self.logins = org, people, employers, logins
+        self.rng, self.claim_branches = rng, claim_branches
+        self.branches = org.branches
+        self.staff = _branch_staff(logins, org)
+        self.pools = {b.pk: _People(people, b) for b in self.branches}
+        self.doctors = {}
+        for login in logins:
+            if login.role == Role.MEDICAL_COMMISSION:
+                self.doctors.setdefault(login.unit.pk, []).append(login.user)
+        self.employers_of = {b.pk: [e for e in employers if e.branch_id == b.pk] for b in self.branches}
+        self.employers_used = dict.fromkeys(self.employers_of, 0)
 
-    def todo(model, **account):
-        return not model.objects.filter(**account).exists()
+    def person(self, branch):
+        return self.pools[branch.pk].take()
 
-    def run(case_type, states, make):
-        count = 0
-        for n, state in enumerate(states):
-            branch = branches[n % len(branches)]
-            make(state, branch, staff[branch.pk])
-            count += 1
-        filed[case_type] = count
+    def employer(self, branch):
+        found = self.employers_of[branch.pk]
+        self.employers_used[branch.pk] += 1
+        return found[(self.employers_used[branch.pk] - 1) % len(found)]
 
-    if todo(ContributionRefund, person__in=demo_people):
-        run(CaseType.CONTRIBUTION_REFUND, REFUND_STATES, lambda st, b, sf: _refund(st, pools[b.pk].take(), sf))
-    if todo(ArrearsWaiver, employer__in=employers):
-        by_branch = {b.pk: [e for e in employers if e.branch_id == b.pk] for b in branches}
-        used = {b.pk: 0 for b in branches}
+    def has_cases(self, model):
+        """The demo's people or employers have a case of ``model``'s type already."""
+        demo_people = [p for p, _k, _s in self.people]
+        return model.objects.filter(Q(person__in=demo_people) | Q(employer__in=self.employers)).exists()
 
-        def waiver(st, b, sf):
-            employer = by_branch[b.pk][used[b.pk] % len(by_branch[b.pk])]
-            used[b.pk] += 1
-            return _waiver(st, employer, sf)
 
-        run(CaseType.ARREARS_WAIVER, WAIVER_STATES, waiver)
-    if todo(Grievance, person__in=demo_people):
-        run(CaseType.GRIEVANCE, GRIEVANCE_STATES, lambda st, b, sf: _grievance(st, pools[b.pk].take(), sf))
-    if todo(MedicalCommission, person__in=demo_people):
-        run(
-            CaseType.MEDICAL_COMMISSION,
-            MEDICAL_STATES,
-            lambda st, b, sf: _medical(st, pools[b.pk].take(), sf, doctors[b.parent_id], doctors[org.central.pk]),
-        )
-    if todo(RepresentativePayee, person__in=demo_people):
-        run(
-            CaseType.REPRESENTATIVE_PAYEE,
-            PAYEE_STATES,
-            lambda st, b, sf: _payee(st, pools[b.pk].take(), pools[b.pk].take(), sf),
-        )
-    return filed
+def claim_demo(cast, spec):
+    """The registry's demo builder of claims: the scenarios (``SCENARIOS``) in every branch (or the
+    first ``claim_branches``), which reach every state of ``spec.demo``."""
+    return ensure_claims(cast.org, cast.people, cast.logins, cast.rng, branches=cast.claim_branches)
+
+
+def _one_per_state(make):
+    """A demo builder ``(cast, spec)`` leaving one case in each of the type's demo states
+    (``spec.demo``), spread over the branches, each made by ``make(cast, state, branch, staff)``;
+    nothing when the demo has cases of the type already."""
+
+    def build(cast, spec):
+        if cast.has_cases(spec.model):
+            return 0
+        for n, state in enumerate(spec.demo):
+            branch = cast.branches[n % len(cast.branches)]
+            make(cast, state, branch, cast.staff[branch.pk])
+        return len(spec.demo)
+
+    return build
+
+
+refund_demo = _one_per_state(lambda cast, state, branch, staff: _refund(state, cast.person(branch), staff))
+waiver_demo = _one_per_state(lambda cast, state, branch, staff: _waiver(state, cast.employer(branch), staff))
+grievance_demo = _one_per_state(lambda cast, state, branch, staff: _grievance(state, cast.person(branch), staff))
+medical_demo = _one_per_state(
+    lambda cast, state, branch, staff: _medical(
+        state, cast.person(branch), staff, cast.doctors[branch.parent_id], cast.doctors[cast.org.central.pk]
+    )
+)
+payee_demo = _one_per_state(
+    lambda cast, state, branch, staff: _payee(state, cast.person(branch), cast.person(branch), staff)
+)
+
+
+def ensure_cases(cast):
+    """Every type's demo cases, by the builder its registry entry names: {case type: how many
+    were filed}, for the types that filed any."""
+    filed = {spec.case_type: spec.build_demo(cast) for spec in TYPES.values()}
+    return {case_type: count for case_type, count in filed.items() if count}
 
 
 @dataclass
@@ -1013,8 +1026,8 @@ def seed_demo(*, claim_branches=None):
     staff_faker.seed_instance(DEMO_SEED + 1)
     logins = ensure_staff(org, lambda: (staff_faker.first_name(), staff_faker.last_name()))
     people, employers = ensure_people(org, faker, rng)
-    filed = ensure_claims(org, people, logins, rng, branches=claim_branches)
-    other_filed = ensure_other_cases(org, people, employers, logins)
+    other_filed = ensure_cases(DemoCast(org, people, employers, logins, rng, claim_branches))
+    filed = other_filed.pop(CaseType.BENEFIT_CLAIM, 0)
     checkpoint = create_checkpoint(settle=dt.timedelta(0))
     states = {}
     for state in BenefitClaim.objects.values_list("state", flat=True):

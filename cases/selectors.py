@@ -22,6 +22,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from registry.models import BankAccount, ContributionEntry, Employer, EmploymentPeriod, Person
+from roles.backends import unit_paths_where
 from roles.models import OrgUnit, RoleAssignment
 from roles.powers import POWER_PERMISSION, Power, roles_with
 from roles.selectors import delegate_ids_of, grants_for, users_with_unit_permission
@@ -73,19 +74,22 @@ def unit_ids_by_power(grants, powers):
 
     The same answer as ``roles.selectors.unit_ids_where`` for each power, for grants already read.
     """
-    roots = {power: {g.unit_path for g in grants if power in g.powers} for power in powers}
+    return units_under({power: {g.unit_path for g in grants if power in g.powers} for power in powers})
+
+
+def units_under(roots):
+    """{key: ids of the units under any of its ``roots`` paths} and {id: unit}, in one query."""
     all_roots = set().union(*roots.values()) if roots else set()
     if not all_roots:
-        return {power: set() for power in powers}, {}
+        return {key: set() for key in roots}, {}
     query = Q()
     for path in all_roots:
         query |= Q(path__startswith=path)
     units = {u.pk: u for u in OrgUnit.objects.filter(query).only("id", "path", "name", "code", "level")}
-    by_power = {
-        power: {pk for pk, u in units.items() if any(u.path.startswith(p) for p in paths)}
-        for power, paths in roots.items()
+    by_key = {
+        key: {pk for pk, u in units.items() if any(u.path.startswith(p) for p in paths)} for key, paths in roots.items()
     }
-    return by_power, units
+    return by_key, units
 
 
 def cases_visible_to(user, *, grants=None):
@@ -372,14 +376,12 @@ def _queue_branches(base, queues, limit, order=ORDER):
     ]
 
 
-def user_queues(user, grants=None):
-    """({queue permission: ids of the units where ``user`` may take its tasks}, {id: unit}):
-    the grants (2 queries, unless given) and the units (1)."""
-    if grants is None:
-        grants = grants_for(user)
-    ids_by_power, units = unit_ids_by_power(grants, sorted(set(QUEUE_POWERS.values())))
-    queues = {permission: ids_by_power[power] for permission, power in QUEUE_POWERS.items() if ids_by_power[power]}
-    return queues, units
+def user_queues(user):
+    """({queue permission: ids of the units where ``user`` may take its tasks}, {id: unit}), as
+    django-guardian's rows say (``roles.backends``: the user's unit permissions, one query once
+    per user object; a permission on a unit reaches its subtree), and the units (1 query)."""
+    ids, units = units_under({permission: unit_paths_where(user, permission) for permission in QUEUE_POWERS})
+    return {permission: found for permission, found in ids.items() if found}, units
 
 
 def _mirror_branches(base, queues, limit, order):
@@ -459,7 +461,6 @@ def unit_queue(
     sort=None,
     after=None,
     limit=DEFAULT_LIMIT,
-    grants=None,
 ):
     """Open, unassigned human tasks in the queues of the units where ``user`` may do them.
 
@@ -468,12 +469,13 @@ def unit_queue(
     (``QUEUE_POWERS``). Filters apply to the task's case; ``subject`` is a person's social
     security number or an employer's registration number, or the start of a name. ``sort`` is
     one of ``SORTS`` (newest first by default). Keyset-paginated: ``after`` is the
-    ``next_cursor`` of the previous page, in the same sort. Queries: the grants (2, unless
-    given), the units (1), the subject (2, when searched), the task ids (1), the rows (1).
+    ``next_cursor`` of the previous page, in the same sort. Queries: the user's guardian rows (1,
+    once per user object), the units (1), the subject (2, when searched), the task ids (1), the
+    rows (1).
     """
     limit = _limit(limit)
     sort = _sort(sort)
-    queues, units = user_queues(user, grants)
+    queues, units = user_queues(user)
     if not queues:
         return Page(rows=[])
     # A state or a due-date range: the cases' copy of their open task (see queue_task_ids). The

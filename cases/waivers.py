@@ -34,7 +34,6 @@ from django.utils.translation import gettext_lazy
 
 from registry import ledger
 from registry.models import LedgerPosting
-from roles.powers import Power
 from rules.parameters import params
 from workflows import routing
 from workflows.waiver_flow import ArrearsWaiverFlow
@@ -42,7 +41,7 @@ from workflows.waiver_flow import ArrearsWaiverFlow
 from . import engine
 from .errors import Conflict, InvalidInput
 from .locks import lock_account, lock_case
-from .models import ArrearsWaiver, CaseType
+from .models import ArrearsWaiver
 from .notifications import notify_person
 
 WAIVER_RELATED = ("owning_unit", "deciding_unit", "person", "employer")
@@ -172,8 +171,6 @@ def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, 
             )
         case, step, now = engine.case_create(
             ArrearsWaiver,
-            prefix="AW",
-            case_type=CaseType.ARREARS_WAIVER,
             owning_unit=unit,
             actor=actor,
             employer=employer,
@@ -192,22 +189,10 @@ def waiver_file(*, employer=None, person=None, period_from, period_to, grounds, 
                 "outstanding": statement.outstanding,
             },
         )
-        engine.case_submit(
-            step,
-            ArrearsWaiverFlow,
-            ArrearsWaiverFlow.review,
-            now=now,
-            due_date=engine.sla_due(case.case_type, timezone.localdate(now)),
-            payload={"grounds": grounds},
-        )
-        step.save("process", "due_date")
-        notify_person(
-            case,
-            "submitted",
-            step,
-            subject=_("We received your waiver request %(ref)s") % {"ref": case.reference},
-            body=_("Penalties of %(amount)s are under review.") % {"amount": requested},
-        )
+        engine.case_submit(step, ArrearsWaiverFlow, ArrearsWaiverFlow.review, now=now, payload={"grounds": grounds})
+        subject = _("We received your waiver request %(ref)s") % {"ref": case.reference}
+        body = _("Penalties of %(amount)s are under review.") % {"amount": requested}
+        notify_person(case, "submitted", step, subject=subject, body=body)
         return case
 
 
@@ -233,8 +218,7 @@ def waiver_recommend(*, case_id, actor, approve, amount=None, note=""):
     note = (note or "").strip()
     with transaction.atomic():
         case = lock_case(ArrearsWaiver, case_id, related=WAIVER_RELATED)
-        authority = engine.grant(actor, Power.WORK_CASE, case.owning_unit)
-        task = engine.own_task(case, actor, "review")
+        authority, task = engine.worked_task(case, actor, "review")
         statement, computation = _case_statement(case)
         outstanding = statement.outstanding
         if approve:
@@ -253,8 +237,7 @@ def waiver_recommend(*, case_id, actor, approve, amount=None, note=""):
                 raise InvalidInput(_("Explain why the amount differs from the amount requested."), field="note")
             unit = engine.deciding_unit_for(case, value)
         else:
-            if not note:
-                raise InvalidInput(_("Give the reason for rejection."), field="note")
+            engine.require_rejection_reason(note)
             value, unit = None, case.owning_unit
         step = engine.step_for(case, actor, authority)
         routing.task_complete(step.case, task, user=actor, audit=step.audit, outcome="approve" if approve else "reject")
@@ -297,8 +280,8 @@ def waiver_decide(*, case_id, actor, approve, note=""):
         )
         if approve and case.recommended_amount is None:
             raise InvalidInput(_("The recommendation is to reject: there is no amount to approve."), field="approve")
-        if not approve and not note:
-            raise InvalidInput(_("Give the reason for rejection."), field="note")
+        if not approve:
+            engine.require_rejection_reason(note)
         task = engine.decision_task(case, actor)
         today = timezone.localdate()
         if approve:
@@ -318,19 +301,15 @@ def waiver_decide(*, case_id, actor, approve, note=""):
         decision = engine.decision_fields(actor=actor, authority=authority, at=now, note=note)
         if approve:
             step.transition("approve", payload={"amount": case.recommended_amount, "note": note}, **decision)
-            postings = [
-                ledger.post(
-                    kind=LedgerPosting.Kind.WAIVER,
-                    amount=share,
-                    period=period,
-                    value_date=today,
-                    employer=case.employer,
-                    person=None if case.employer_id else case.person,
-                    reference=case.reference,
-                    note=_("Late-payment penalty waived"),
-                )
-                for period, share in shares
-            ]
+            postings = ledger.post_each(
+                LedgerPosting.Kind.WAIVER,
+                shares,
+                value_date=today,
+                employer=case.employer,
+                person=None if case.employer_id else case.person,
+                reference=case.reference,
+                note=_("Late-payment penalty waived"),
+            )
             step.transition(
                 "apply",
                 payload={

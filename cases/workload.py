@@ -19,8 +19,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from roles.backends import unit_paths_where
 from roles.models import AuthorityLimit, RoleAssignment
-from roles.powers import Power, roles_with
+from roles.powers import POWER_PERMISSION, Power, roles_with
 from roles.selectors import delegate_ids_of
 from workflows.models import QueueSnapshot
 
@@ -34,6 +35,7 @@ from .selectors import (
     _int_or_none,
     decode_cursor,
     unit_ids_by_power,
+    units_under,
 )
 
 # Powers by which a user supervises a unit's work (brief: reassign or decide there).
@@ -89,9 +91,11 @@ class Scope:
         return sorted((self.units[pk] for pk in self.ids), key=lambda u: u.path)
 
 
-def supervision_scope(grants):
-    """The ``Scope`` of a user whose ``grants`` are given (one query: the units)."""
-    by_power, units = unit_ids_by_power(grants, list(SUPERVISING_POWERS))
+def supervision_scope(user):
+    """The ``Scope`` of ``user``, as django-guardian's rows give them the supervising powers
+    (``roles.backends``: one query, once per user object) and the units (one query)."""
+    roots = {power: unit_paths_where(user, POWER_PERMISSION[power]) for power in SUPERVISING_POWERS}
+    by_power, units = units_under(roots)
     return Scope(units=units, reassign=by_power[Power.REASSIGN_TASK], decide=by_power[Power.DECIDE_CASE])
 
 

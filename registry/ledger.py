@@ -126,3 +126,9 @@ def post(*, kind, amount, period, value_date, person=None, employer=None, refere
         reference=reference,
         note=note[:200],
     )
+
+
+def post_each(kind, parts, **posting):
+    """One posting of ``kind`` per (period, amount) of ``parts``, each with the same ``posting``
+    details (value date, account, reference, note)."""
+    return [post(kind=kind, amount=amount, period=period, **posting) for period, amount in parts]

@@ -77,6 +77,7 @@ class OrgUnit(models.Model):
             ("decide_cases", _("Decide cases of the unit")),
             ("manage_staff", _("Manage staff of the unit")),
             ("medical_cases", _("Sit on medical commissions of the unit")),
+            ("reassign_tasks", _("Reassign tasks and supervise the team of the unit")),
         ]
 
     def __str__(self):

@@ -56,6 +56,7 @@ POWER_PERMISSION = {
     Power.DECIDE_CASE: "roles.decide_cases",
     Power.MANAGE_STAFF: "roles.manage_staff",
     Power.MEDICAL_DECISION: "roles.medical_cases",
+    Power.REASSIGN_TASK: "roles.reassign_tasks",
 }
 
 

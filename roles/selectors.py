@@ -7,9 +7,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .backends import unit_paths_where
 from .errors import AuthorityLimitExceeded, NotAuthorized
 from .models import AuthorityLimit, Delegation, OrgLevel, OrgUnit, Role, RoleAssignment
-from .powers import ROLE_POWERS, Power
+from .powers import POWER_PERMISSION, ROLE_POWERS, Power
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,23 @@ def _limits(grants, on):
     return found
 
 
+def limits_of(grants, on=None):
+    """The authority limits of ``grants`` (``_limits``), for ``authorize(..., limits=...)`` over
+    many checks: one query."""
+    return _limits(grants, on or today())
+
+
 def _within_limit(grant, amount, limits):
     key = (grant.role, grant.unit_level)
     return key in limits and (limits[key] is None or amount <= limits[key])
 
 
-def authorize(user, power, *, unit, amount=None, on=None, grants=None):
+def authorize(user, power, *, unit, amount=None, on=None, grants=None, limits=None):
     """The grant by which ``user`` may use ``power`` on work owned by ``unit``.
 
     Own roles come before delegated ones. With ``amount``, the grant's authority limit
-    (role and level of the unit where it is held) must cover it.
-    Raises NotAuthorized or AuthorityLimitExceeded.
+    (role and level of the unit where it is held) must cover it (``limits``: as ``limits_of``
+    read them for the same grants, or read here). Raises NotAuthorized or AuthorityLimitExceeded.
     """
     on = on or today()
     if grants is None:
@@ -129,7 +136,7 @@ def authorize(user, power, *, unit, amount=None, on=None, grants=None):
         )
     if amount is None:
         return candidates[0]
-    limits = _limits(candidates, on)
+    limits = _limits(candidates, on) if limits is None else limits
     for grant in candidates:
         if _within_limit(grant, amount, limits):
             return grant
@@ -238,6 +245,7 @@ __all__ = [
     "authorize",
     "may",
     "grants_for",
+    "limits_of",
     "unit_ids_where",
     "deciding_unit",
     "authority_limit",
@@ -246,6 +254,7 @@ __all__ = [
     "org_levels",
     "period_covered",
     "staff_roots",
+    "staff_roots_in_force",
     "managed_units",
     "staff_counts",
     "staff_members",
@@ -264,17 +273,27 @@ __all__ = [
 # --- Administration: what an administrator sees of their own part of the organisation ----------
 
 
-def staff_roots(user, *, grants=None):
-    """Paths of the units where ``user`` manages staff by a role of their own (never by delegation),
-    without the ones already inside another: the roots of the subtrees they administer."""
-    if grants is None:
-        grants = grants_for(user)
-    paths = sorted({g.unit_path for g in grants if Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None})
+def _outermost(paths):
+    """``paths`` without the ones inside another."""
     roots = []
-    for path in paths:  # sorted: a unit's path comes after its ancestors' paths
+    for path in sorted(paths):  # sorted: a unit's path comes after its ancestors' paths
         if not any(path.startswith(root) for root in roots):
             roots.append(path)
     return roots
+
+
+def staff_roots(user):
+    """Paths of the subtrees ``user`` administers, as django-guardian's rows say (``roles.backends``;
+    staff management is never delegated, so the rows are the user's own roles): what the
+    administration pages show."""
+    return _outermost(unit_paths_where(user, POWER_PERMISSION[Power.MANAGE_STAFF]))
+
+
+def staff_roots_in_force(user):
+    """``staff_roots`` from the roles in force today (2 queries), for the services' own checks."""
+    return _outermost(
+        g.unit_path for g in grants_for(user) if Power.MANAGE_STAFF in g.powers and g.on_behalf_of_id is None
+    )
 
 
 def paths_q(roots, field="path"):

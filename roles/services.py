@@ -20,7 +20,7 @@ from .backends import forget
 from .errors import InvalidInput, NotAuthorized
 from .models import DEFAULT_LEVELS, AuthorityLimit, Delegation, OrgLevel, OrgUnit, RoleAssignment
 from .powers import POWER_PERMISSION, ROLE_POWERS, ROLE_RANK, Power
-from .selectors import grants_for, paths_q, period_covered, sets_authority_limits, staff_roots, today
+from .selectors import grants_for, paths_q, period_covered, sets_authority_limits, staff_roots_in_force, today
 
 User = get_user_model()
 
@@ -317,7 +317,7 @@ def delegation_create(*, actor, assignment, delegate, valid_from, valid_to, powe
 
 def _in_staff_subtree(actor, user):
     """Whether ``user`` holds (or will hold) a role at a unit where ``actor`` manages staff."""
-    roots = staff_roots(actor)
+    roots = staff_roots_in_force(actor)
     if not roots:
         return False
     return RoleAssignment.objects.filter(

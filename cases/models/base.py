@@ -15,7 +15,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin
+from django_fsm import FSMField, FSMModelMixin, transition
 from viewflow.workflow.models import Process
 
 from audit.chain import GENESIS
@@ -155,6 +155,77 @@ class Case(FSMModelMixin, models.Model):
 
         model = CASE_MODELS[self.case_type]
         return self if isinstance(self, model) else model.objects.get(pk=self.pk)
+
+
+# The states of a request that a caseworker reviews and a decider decides under four eyes, in the
+# order it passes them; each type that has them (claims, refunds, waivers) adds its own after.
+REVIEW_STATES = [
+    ("SUBMITTED", ("submitted", _("Submitted"))),
+    ("IN_REVIEW", ("in_review", _("In review"))),
+    ("AWAITING_INFO", ("awaiting_info", _("Awaiting information"))),
+    ("RECOMMENDED", ("recommended", _("Recommended"))),
+    ("APPROVED", ("approved", _("Approved"))),
+    ("REJECTED", ("rejected", _("Rejected"))),
+]
+
+
+def reviewed_states(name, *own, first=()):
+    """The ``TextChoices`` of a reviewed type: ``first``, ``REVIEW_STATES``, its ``own`` (each
+    ``(NAME, (value, label))``), then "withdrawn"."""
+    withdrawn = ("WITHDRAWN", ("withdrawn", _("Withdrawn")))
+    return models.TextChoices(name, [*first, *REVIEW_STATES, *own, withdrawn], module=__name__)
+
+
+class ReviewSteps(models.Model):
+    """The steps of a request reviewed by a caseworker and decided under four eyes, without the
+    recommendation (what each type computes then) and what follows an approval: a refund's or a
+    waiver's state machine is these plus its own."""
+
+    OPEN_STATES = ["submitted", "in_review", "awaiting_info", "recommended", "approved"]
+    TAKE_STARTS = {"submitted": "start_review"}
+
+    info_request = models.TextField(_("information requested"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @transition(field="state", source="draft", target="submitted")
+    def submit(self, *, due_date):
+        self.due_date = due_date
+
+    @transition(field="state", source="submitted", target="in_review")
+    def start_review(self):
+        pass
+
+    @transition(field="state", source="in_review", target="awaiting_info")
+    def request_info(self, *, question):
+        self.info_request = question
+
+    @transition(field="state", source="awaiting_info", target="in_review")
+    def receive_info(self):
+        pass
+
+    @transition(field="state", source="recommended", target="approved")
+    def approve(self, **decision):
+        self.set_decision(approved=True, **decision)
+
+    @transition(field="state", source="recommended", target="rejected")
+    def reject(self, **decision):
+        self.set_decision(approved=False, **decision)
+
+    @transition(field="state", source=["submitted", "in_review", "awaiting_info", "recommended"], target="withdrawn")
+    def withdraw(self):
+        pass
+
+
+class AccountPeriods(models.Model):
+    """The months of a person's or an employer's contribution account a request is about."""
+
+    period_from = models.DateField(_("from period"))
+    period_to = models.DateField(_("to period"))
+
+    class Meta:
+        abstract = True
 
 
 class DecisionFields(models.Model):

@@ -4,7 +4,7 @@ from django_fsm import transition
 
 from registry.models import Person
 
-from .base import Case, DecisionFields
+from .base import Case, DecisionFields, reviewed_states
 
 
 class BenefitType(models.TextChoices):
@@ -18,17 +18,12 @@ class BenefitType(models.TextChoices):
     UNEMPLOYMENT = "unemployment", _("Unemployment benefit")
 
 
-class ClaimState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    IN_REVIEW = "in_review", _("In review")
-    AWAITING_INFO = "awaiting_info", _("Awaiting information")
-    RECOMMENDED = "recommended", _("Recommended")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    IN_PAYMENT = "in_payment", _("In payment")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+ClaimState = reviewed_states(
+    "ClaimState",
+    ("IN_PAYMENT", ("in_payment", _("In payment"))),
+    ("CLOSED", ("closed", _("Closed"))),
+    first=[("DRAFT", ("draft", _("Draft")))],
+)
 
 
 class Channel(models.TextChoices):
@@ -42,6 +37,7 @@ UNDECIDED = [S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_INFO, S.RECOMMENDED]
 
 
 class BenefitClaim(DecisionFields, Case):
+    REFERENCE_PREFIX = "BC"
     States = ClaimState
     TAKE_STARTS = {S.SUBMITTED: "start_review"}
     OPEN_STATES = [S.SUBMITTED, S.IN_REVIEW, S.AWAITING_INFO, S.RECOMMENDED]

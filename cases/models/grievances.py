@@ -27,6 +27,7 @@ G = GrievanceState
 
 
 class Grievance(Case):
+    REFERENCE_PREFIX = "GR"
     States = GrievanceState
     TAKE_STARTS = {}
     """A complaint about benefit processing, compliance or contribution records."""

@@ -28,6 +28,7 @@ M = MedicalState
 
 
 class MedicalCommission(Case):
+    REFERENCE_PREFIX = "MC"
     States = MedicalState
     TAKE_STARTS = {M.REQUESTED: "start_review"}
     """A medical commission on a person's degree of disability; its decision can be appealed once,

@@ -24,6 +24,7 @@ P = PayeeState
 
 
 class RepresentativePayee(Case):
+    REFERENCE_PREFIX = "RP"
     States = PayeeState
     TAKE_STARTS = {P.SUBMITTED: "start_verification"}
     """Someone designated to receive and manage a beneficiary's benefits (``person`` is the beneficiary)."""

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 SIZES = [3, 30]
 
-# session, user, the administrator's grants (roles, delegations); then what the page reads:
-BASE = 4
+# session, user, the administrator's grants (roles, delegations: the menu), guardian's rows (the
+# subtrees administered); then what the page reads:
+BASE = 5
 # units of the subtree, staff per unit (one grouped query), the parent choices of the new unit form
 UNITS_QUERIES = BASE + 3
 # the unit choices of the filter, the page of people, their roles in force with their units

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from backoffice import forms
 from backoffice.views import ACTIONS
+from cases import forms
 from cases.catalog import TYPES
 from cases.engine import task_take
 from cases.models import Case, CommissionSession, GrievanceCategory, Priority

@@ -26,8 +26,12 @@ SIZES = [3, 30]
 # session, user, grants for the navigation (roles, delegations), tasks with their case, person,
 # unit and owner
 INBOX_QUERIES = 5
-# session, user, grants (roles, delegations), units, task ids, tasks with their rows
-QUEUE_QUERIES = 7
+# session, user, grants (roles, delegations: the menu), guardian's rows (the queues' scope), units,
+# task ids, tasks with their rows
+QUEUE_QUERIES = 8
+# ... and the cases whose decision is on the page, as their own type, and the user's authority
+# limits (four eyes and the limit decide who may take a decision)
+QUEUE_QUERIES_WITH_DECISIONS = QUEUE_QUERIES + 2
 # session, user, grants (2), visible units, the case's type, the case as its type with what its
 # page shows, open task, history, the subject's registry summary, documents, comments
 CASE_QUERIES = 12
@@ -54,11 +58,11 @@ def test_queue_query_count(client, team, insured, south_insured, n, django_asser
     for claim in claims[:2]:
         recommend(claim, team["operator"])  # decision tasks: a second queue for the supervisor
     client.force_login(team["supervisor"])
-    with django_assert_num_queries(QUEUE_QUERIES):
+    with django_assert_num_queries(QUEUE_QUERIES_WITH_DECISIONS):
         response = client.get(reverse("queue"))
     body = response.content.decode()
     assert all(c.reference in body for c in claims)
-    with django_assert_num_queries(QUEUE_QUERIES):
+    with django_assert_num_queries(QUEUE_QUERIES_WITH_DECISIONS):
         response = client.get(reverse("queue"), {"benefit_type": "marriage", "state": "recommended"})
     assert response.content.decode().count("Decide the claim") == 2
 

@@ -99,6 +99,53 @@ def test_nobody_decides_for_the_person_on_whose_behalf_they_recommended(team, in
         assert decide_url(claim) not in page(user, claim)
 
 
+def queue_page(user):
+    client = Client()
+    client.force_login(user)
+    return client.get("/queue/").content.decode()
+
+
+def test_the_queue_offers_take_only_where_the_service_would_let_them(team, insured):
+    """The decision of a claim the supervisor recommended stands in his queue with the reason he
+    may not take it; his colleague and the region see it with "Take"."""
+    (claim, other) = file_claims(insured, 2)
+    recommended_by(claim, team["supervisor"])
+    recommended_by(other, team["operator"])
+    take = f'action="/cases/{claim.reference}/take/"'
+    mine = queue_page(team["supervisor"])
+    assert claim.reference in mine and take not in mine
+    assert "Whoever prepared or recommended a decision cannot approve it." in mine
+    assert f'action="/cases/{other.reference}/take/"' in mine
+    assert take in queue_page(team["supervisor2"])
+    with pytest.raises(FourEyesViolation):
+        services.task_take(case_id=claim.pk, actor=team["supervisor"])
+
+
+def test_a_decision_above_the_takers_limit_is_neither_handed_nor_offered(team, insured):
+    """The branch's supervisors may approve up to a limit lowered after the recommendation: the
+    queue shows them why they may not take it, "take next" passes over it, the case page offers
+    no decision; the region, whose limit covers it, is offered both."""
+    from decimal import Decimal
+
+    from roles.models import Level, Role
+    from roles.services import authority_limit_set
+
+    (claim,) = file_claims(insured, 1)
+    recommended_by(claim, team["operator"])
+    authority_limit_set(
+        actor=None, role=Role.SUPERVISOR, level=Level.BRANCH, amount=Decimal("1.00"), valid_from=today()
+    )
+    supervisor = team["supervisor"]
+    queue = queue_page(supervisor)
+    assert claim.reference in queue and f'action="/cases/{claim.reference}/take/"' not in queue
+    assert "above your authority limit" in queue
+    with pytest.raises(worklist.NothingToTake):
+        worklist.task_take_next(actor=supervisor)
+    assert decide_url(claim) not in page(supervisor, claim)
+    assert decide_url(claim) in page(team["region_supervisor"], claim)
+    assert f'action="/cases/{claim.reference}/take/"' in queue_page(team["region_supervisor"])
+
+
 def test_reassignment_never_hands_the_decision_to_its_recommender(team, insured):
     (claim,) = file_claims(insured, 1)
     recommended_by(claim, team["supervisor"])

@@ -18,8 +18,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from audit.tasks import audit_checkpoint
+from cases.catalog import TYPES
 from cases.models import Case, CaseType, ClaimState
-from cases.seeding import GRIEVANCE_STATES, MEDICAL_STATES, PAYEE_STATES, REFUND_STATES, WAIVER_STATES
 from cases.tasks import (
     activate_due_payees_task,
     finalise_medical_decisions_task,
@@ -46,11 +46,7 @@ TIMES = [dt.time(0, 30), dt.time(23, 30)]
 # The demo leaves every type in each of these states (grievances escalate from "submitted").
 EXPECTED_STATES = {
     CaseType.BENEFIT_CLAIM: {s for s in ClaimState.values if s not in (ClaimState.DRAFT, ClaimState.APPROVED)},
-    CaseType.CONTRIBUTION_REFUND: set(REFUND_STATES),
-    CaseType.ARREARS_WAIVER: set(WAIVER_STATES),
-    CaseType.GRIEVANCE: set(GRIEVANCE_STATES) - {"escalated"},
-    CaseType.MEDICAL_COMMISSION: set(MEDICAL_STATES),
-    CaseType.REPRESENTATIVE_PAYEE: set(PAYEE_STATES),
+    **{t: set(spec.demo) - {"escalated"} for t, spec in TYPES.items() if t != CaseType.BENEFIT_CLAIM},
 }
 
 

@@ -3,11 +3,13 @@ reads its declaration. A type that lacks a piece fails here."""
 
 from pathlib import Path
 
+from django import forms as django_forms
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django_fsm import FSMFieldMixin
 
 from backoffice import charts, views
-from cases import catalog, deadlines, labels, seeding
+from cases import catalog, deadlines, forms, labels, seeding
 from cases.models import CASE_MODELS, CaseType
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "backoffice" / "types"
@@ -49,15 +51,22 @@ def test_every_declaration_has_every_piece():
         assert set(spec.demo) - {"escalated"} <= model_states(model), case_type
         # Step checks only for steps of its flow.
         assert set(spec.step_checks) <= set(flow.QUEUE_PERMISSIONS), case_type
-        # The pages: actions, a details panel, a flow chart.
-        assert views.ACTIONS[case_type], case_type
+        # Its actions, each with a form and one service call; the form that files it; the demo's builder.
+        assert spec.actions and views.ACTIONS[case_type] is spec.actions, case_type
+        for slug, action in spec.actions.items():
+            assert issubclass(action.form_class, django_forms.Form) and callable(action.run), (case_type, slug)
+        assert issubclass(spec.filing, forms.FilingForm), case_type
+        assert callable(import_string(spec.demo_builder)), case_type
+        # The pages: a details panel, a flow chart.
         assert (TEMPLATES / f"{case_type}.html").exists(), case_type
         assert case_type in charts.case_types(), case_type
 
 
-def test_the_demo_and_the_deadline_job_read_the_registry():
-    assert seeding.REFUND_STATES == list(catalog.TYPES[CaseType.CONTRIBUTION_REFUND].demo)
-    assert seeding.PAYEE_STATES == list(catalog.TYPES[CaseType.REPRESENTATIVE_PAYEE].demo)
+def test_the_demo_and_the_deadline_job_read_the_registry(monkeypatch):
+    built = []
+    monkeypatch.setattr(catalog.CaseTypeSpec, "build_demo", lambda spec, cast: built.append(spec.case_type) or 1)
+    assert seeding.ensure_cases(cast=None) == dict.fromkeys(catalog.TYPES, 1)  # each type's own builder
+    assert built == list(catalog.TYPES)
     assert {t: r.escalation for t, r in deadlines.RULES.items()} == {
         t: spec.deadline for t, spec in catalog.TYPES.items()
     }

@@ -170,6 +170,7 @@ def test_object_permissions_mirror_roles_on_the_unit(org, admin_north):
     assert object_permissions(supervisor) == {
         ("roles", "orgunit", "work_cases", unit_pk),
         ("roles", "orgunit", "decide_cases", unit_pk),
+        ("roles", "orgunit", "reassign_tasks", unit_pk),
     }
     assert supervisor.has_perm("roles.decide_cases", org.north_b)
     assert not supervisor.has_perm("roles.decide_cases", org.north_a)
@@ -206,6 +207,7 @@ def test_a_delegation_is_mirrored_while_it_runs_and_ends_with_it(org, team):
     assert object_permissions(cover) == {
         ("roles", "orgunit", "work_cases", na),
         ("roles", "orgunit", "decide_cases", na),
+        ("roles", "orgunit", "reassign_tasks", na),
     }
     assert User.objects.get(pk=cover.pk).has_perm("roles.decide_cases", org.north_a)
     delegation_revoke(actor=team["supervisor"], delegation=delegation)

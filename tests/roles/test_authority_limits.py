@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
-from cases import services
+from cases import services, worklist
 from cases.models import BenefitClaim, ClaimState
 from roles.errors import AuthorityLimitExceeded, InvalidInput, NotAuthorized
 from roles.models import Level, OrgUnit, Role
@@ -203,11 +203,28 @@ def test_the_branch_limit_is_inclusive(org, team, insured, amount, unit):
 
 
 def test_a_limit_lowered_after_the_recommendation_stops_the_branch(org, team, insured):
+    """A recommended approval above the decider's limit is not theirs to decide either way (the
+    domain's "a decision above the limit escalates"); a recommended rejection commits nothing."""
     claim = marriage_claim(insured)  # 1200.00, recommended within the branch limit
     recommend(claim, team["operator"])
     authority_limit_set(actor=None, role=Role.SUPERVISOR, level=Level.BRANCH, amount=LOWERED, valid_from=today())
     with pytest.raises(AuthorityLimitExceeded):
         services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=True)
-    # Rejecting involves no amount.
+    with pytest.raises(AuthorityLimitExceeded):
+        services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=False, note="Not married")
+    with pytest.raises(AuthorityLimitExceeded):
+        services.task_take(case_id=claim.pk, actor=team["supervisor"])
+    with pytest.raises(worklist.NothingToTake):
+        worklist.task_take_next(actor=team["supervisor"])
+    services.claim_decide(case_id=claim.pk, actor=team["region_supervisor"], approve=False, note="Not married")
+    assert BenefitClaim.objects.get(pk=claim.pk).state == ClaimState.REJECTED
+
+
+def test_a_recommended_rejection_needs_no_limit(org, team, insured):
+    claim = marriage_claim(insured)
+    services.task_take(case_id=claim.pk, actor=team["operator"])
+    services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=False, note="Not married")
+    authority_limit_set(actor=None, role=Role.SUPERVISOR, level=Level.BRANCH, amount=LOWERED, valid_from=today())
+    services.task_take(case_id=claim.pk, actor=team["supervisor"])
     services.claim_decide(case_id=claim.pk, actor=team["supervisor"], approve=False, note="Not married")
     assert BenefitClaim.objects.get(pk=claim.pk).state == ClaimState.REJECTED

@@ -10,6 +10,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from guardian.models import UserObjectPermission
 
 from cases.selectors import staff_who_may
@@ -18,7 +19,7 @@ from roles.powers import Power
 from roles.selectors import today
 from roles.services import delegation_create, role_grant
 from roles.tasks import refresh_object_permissions
-from tests.conftest import LIMIT_FROM
+from tests.conftest import LIMIT_FROM, staff
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,41 @@ def test_beat_refreshes_the_rows_every_minute():
     entry = settings.CELERY_BEAT_SCHEDULE["object-permissions"]
     assert entry["task"] == refresh_object_permissions.name
     assert entry["schedule"] <= 60
+
+
+def page_status(user, url):
+    client = Client()
+    client.force_login(user)
+    return client.get(url)
+
+
+def test_queues_supervision_and_administration_read_the_rows(org, team, insured):
+    """The queue's scope, the supervisor's unit picker and the administration pages ask guardian:
+    a row removed takes the access with it, though the role itself is unchanged."""
+    from cases import selectors
+    from tests.backoffice.conftest import file_claims
+
+    (claim,) = file_claims(insured, 1)
+    operator, supervisor = team["operator"], team["supervisor"]
+    assert [t.process.case.pk for t in selectors.unit_queue(fresh(operator)).rows] == [claim.pk]
+    UserObjectPermission.objects.filter(user=operator, permission__codename="work_cases").delete()
+    assert selectors.unit_queue(fresh(operator)).rows == []
+    assert claim.reference not in page_status(operator, "/queue/").content.decode()
+
+    assert page_status(supervisor, "/team/").status_code == 200
+    UserObjectPermission.objects.filter(
+        user=supervisor, permission__codename__in=["reassign_tasks", "decide_cases"]
+    ).delete()
+    assert page_status(supervisor, "/team/").status_code == 403
+
+    admin = staff("adm_n", Role.ADMINISTRATOR, org.north)
+    assert page_status(admin, "/administration/").status_code == 200
+    UserObjectPermission.objects.filter(user=admin, permission__codename="manage_staff").delete()
+    assert page_status(admin, "/administration/").status_code == 403
+    assert RoleAssignment.objects.filter(user=admin, role=Role.ADMINISTRATOR).exists()
+
+
+def test_a_supervisor_holds_the_reassign_row_where_the_role_gives_it(org, team):
+    assert fresh(team["supervisor"]).has_perm("roles.reassign_tasks", org.north_a)
+    assert not fresh(team["operator"]).has_perm("roles.reassign_tasks", org.north_a)
+    assert fresh(team["region_supervisor"]).has_perm("roles.reassign_tasks", org.north_b)

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from cases import services, workload
-from roles.selectors import grants_for
 from workflows.models import QueueSnapshot
 
 from .conftest import held_by
@@ -28,7 +27,7 @@ def test_open_tasks_per_day_add_up_the_units_of_the_subtree(team, insured, org):
     _snapshot(today - dt.timedelta(days=3), org.north_a, 7)
     _snapshot(today - dt.timedelta(days=40), org.north_a, 1000)  # before the window
     held_by(insured, team["operator"], 2)
-    scope = workload.supervision_scope(grants_for(team["region_supervisor"]))
+    scope = workload.supervision_scope(team["region_supervisor"])
 
     figures, capped = workload.open_tasks_by_day(scope.subtree_ids(org.north), on=today)
 
@@ -65,9 +64,9 @@ def test_finished_tasks_per_day_split_work_and_decisions(team, insured, org):
 
 
 def test_scope_is_the_subtrees_where_the_user_supervises(team, org):
-    branch = workload.supervision_scope(grants_for(team["supervisor"]))
-    region = workload.supervision_scope(grants_for(team["region_supervisor"]))
-    operator = workload.supervision_scope(grants_for(team["operator"]))
+    branch = workload.supervision_scope(team["supervisor"])
+    region = workload.supervision_scope(team["region_supervisor"])
+    operator = workload.supervision_scope(team["operator"])
 
     assert branch.ids == {org.north_a.pk}
     assert region.ids == {org.north.pk, org.north_a.pk, org.north_b.pk}

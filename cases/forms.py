@@ -1,0 +1,394 @@
+"""Forms of the actions on a case and of filing one, shared by the staff pages, the counter and the
+portal. They only parse input; the services decide what is allowed."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.actors import as_actor
+from registry.models import BankAccount, Person
+
+from .claims import claim_file
+from .grievances import grievance_file
+from .medical import medical_request
+from .models import BenefitClaim, BenefitType, Case, Channel, GrievanceCategory, MedicalPurpose, Priority
+from .payees import payee_request
+from .refunds import refund_file
+from .waivers import waiver_file
+
+APPROVE = "approve"
+REJECT = "reject"
+DECISIONS = [(APPROVE, _("Approve")), (REJECT, _("Reject"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RecommendForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Recommendation"), choices=DECISIONS, widget=forms.RadioSelect)
+    amount = forms.DecimalField(
+        label=_("Amount per payment"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text=_("Leave empty to use the assessed amount."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RequestInfoForm(forms.Form):
+    question = forms.CharField(
+        label=_("Information the claimant must provide"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReceiveInfoForm(forms.Form):
+    answer = forms.CharField(label=_("What was received"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _text(label, required=True, rows=3, help_text=""):
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+class ConfirmForm(forms.Form):
+    """An action that needs nothing but the button."""
+
+
+# --- Grievances ----------------------------------------------------------------------------------
+
+
+class TriageForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("Choose a category")), *GrievanceCategory.choices]
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+
+
+class GrievanceQuestionForm(forms.Form):
+    question = _text(_("Information the claimant must provide"))
+
+
+class AnswerForm(forms.Form):
+    answer = _text(_("Answer to the claimant"), rows=5)
+
+
+class CounterRequestForm(forms.Form):
+    """What the claimant asks at a counter: the reason, and the day the request arrived."""
+
+    reason = _text(_("The claimant's reason"))
+    on = forms.DateField(
+        label=_("Received on"), required=False, widget=DateInput, help_text=_("Leave empty for today.")
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = _text(_("Why the claimant asks for escalation"))
+
+
+# --- Medical commissions ---------------------------------------------------------------------------
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class MembersChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class SessionForm(forms.Form):
+    scheduled_for = forms.DateTimeField(label=_("Date and time of the session"), widget=DateTimeInput)
+    location = forms.CharField(label=_("Place"), max_length=200)
+    members = MembersChoice(label=_("Commission members"), queryset=None, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = candidates
+
+
+PERMANENT = "permanent"
+TEMPORARY = "temporary"
+
+
+class MedicalDecisionForm(forms.Form):
+    degree_percent = forms.IntegerField(label=_("Degree of disability (%)"), min_value=0, max_value=100)
+    permanent = forms.TypedChoiceField(
+        label=_("Duration"),
+        choices=[(PERMANENT, _("Permanent")), (TEMPORARY, _("Temporary"))],
+        coerce=lambda value: value == PERMANENT,
+        widget=forms.RadioSelect,
+    )
+    review_date = forms.DateField(
+        label=_("Review date"), required=False, widget=DateInput, help_text=_("Only for a temporary disability.")
+    )
+    note = _text(_("Findings of the commission"), rows=4)
+
+
+class AppealForm(forms.Form):
+    grounds = _text(_("Grounds of the appeal"))
+
+
+# --- Refunds and waivers ---------------------------------------------------------------------------
+
+
+class AmountRecommendForm(RecommendForm):
+    """A recommendation on an amount other than a claim's (a refund, a waiver)."""
+
+    def __init__(self, *args, amount_label, amount_help, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = amount_label
+        self.fields["amount"].help_text = amount_help
+
+
+# --- Representative payees -------------------------------------------------------------------------
+
+YES = "yes"
+NO = "no"
+
+
+def _yes_no(label):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[(YES, _("Yes")), (NO, _("No"))],
+        coerce=lambda value: value == YES,
+        widget=forms.RadioSelect,
+    )
+
+
+class VerifyForm(forms.Form):
+    identity_ok = _yes_no(_("Identity of the representative verified"))
+    documents_ok = _yes_no(_("Documents verified"))
+    note = _text(_("Note"), required=False, help_text=_("A failed check rejects the request: say why."))
+
+
+class ApprovePayeeForm(forms.Form):
+    active_from = forms.DateField(label=_("Benefits paid to the representative from"), widget=DateInput)
+    note = _text(_("Note"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["active_from"].initial = timezone.localdate
+
+
+class ReasonForm(forms.Form):
+    reason = _text(_("Reason"))
+
+
+class NoteForm(forms.Form):
+    note = _text(_("Note"), required=False)
+
+
+# --- Filing: one form per case type (the registry names it), at a counter or on the portal ----------
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m")
+
+
+def _month(label):
+    return forms.DateField(label=label, widget=MonthInput, input_formats=["%Y-%m", "%Y-%m-%d"])
+
+
+def _amount(label, help_text):
+    return forms.DecimalField(
+        label=label, required=False, max_digits=14, decimal_places=2, min_value=0, help_text=help_text
+    )
+
+
+def _ssn(label, *, required=True, help_text=""):
+    return forms.CharField(label=label, required=required, max_length=10, help_text=help_text)
+
+
+def _registered_person(ssn, field_error):
+    """The registry's person with ``ssn``; a form error when there is none."""
+    person = Person.objects.filter(ssn=ssn.strip()).first()
+    if person is None:
+        raise forms.ValidationError(field_error)
+    return person
+
+
+class FilingForm(forms.Form):
+    """A request of one type for ``person`` (the insured person, pensioner or beneficiary whose case
+    it is) or, where the type allows it, for ``employer``. ``file(actor)`` calls the type's one
+    filing service with what was typed: ``actor`` is the person online, their representative, an
+    employer's user, or a staff member at a counter of the account's branch; the service decides
+    whether they may, and its refusal names the field it is about."""
+
+    def __init__(self, *args, person=None, employer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person, self.employer = person, employer
+
+    def file(self, actor):
+        raise NotImplementedError
+
+
+class ClaimFilingForm(FilingForm):
+    benefit_type = forms.ChoiceField(label=_("Benefit"))
+    event_date = forms.DateField(
+        label=_("Date of the event"), widget=DateInput, help_text=_("Marriage, death, birth, onset, retirement...")
+    )
+    deceased = _ssn(
+        _("Social security number of the deceased"),
+        required=False,
+        help_text=_("Only for a funeral grant or a survivor's pension."),
+    )
+    sick_days = forms.IntegerField(
+        label=_("Sick days"), required=False, min_value=1, max_value=366, help_text=_("Only for sickness benefit.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["benefit_type"].choices = [("", _("Choose a benefit")), *BenefitType.choices]
+
+    def clean_deceased(self):
+        ssn = self.cleaned_data["deceased"]
+        return _registered_person(ssn, _("Nobody with this number is in the registry.")) if ssn else None
+
+    def file(self, actor):
+        data = self.cleaned_data
+        return claim_file(
+            person=self.person,
+            benefit_type=data["benefit_type"],
+            event_date=data["event_date"],
+            deceased=data["deceased"],
+            sick_days=data["sick_days"],
+            channel=Channel.COUNTER if as_actor(actor).is_staff else Channel.PORTAL,
+            actor=actor,
+        )
+
+
+class _PeriodForm(FilingForm):
+    """Months of an account (a person's or an employer's), why, and an amount (empty: all of it),
+    filed by ``service`` with the reason as its ``why`` argument."""
+
+    period_from = _month(_("First month"))
+    period_to = _month(_("Last month"))
+    service = None
+    why = ""
+
+    def file(self, actor):
+        data = self.cleaned_data
+        return type(self).service(
+            person=self.person,
+            employer=self.employer,
+            period_from=data["period_from"],
+            period_to=data["period_to"],
+            requested_amount=data["requested_amount"],
+            actor=actor,
+            **{self.why: data[self.why]},
+        )
+
+
+class RefundFilingForm(_PeriodForm):
+    reason = _text(_("Why the contributions should be refunded"))
+    requested_amount = _amount(
+        _("Amount asked for"), _("Leave empty for the refundable amount the contribution record shows.")
+    )
+    service, why = staticmethod(refund_file), "reason"
+
+
+class WaiverFilingForm(_PeriodForm):
+    grounds = _text(_("Why the penalty should be waived"))
+    requested_amount = _amount(_("Amount to waive"), _("Leave empty for the whole penalty outstanding."))
+    service, why = staticmethod(waiver_file), "grounds"
+
+
+class _CaseChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.reference
+
+
+class GrievanceFilingForm(FilingForm):
+    title = forms.CharField(label=_("Subject"), max_length=200)
+    description = _text(_("What the grievance is about"), rows=6)
+    related_case = _CaseChoice(
+        label=_("The case it is about"), required=False, queryset=None, to_field_name="reference"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["related_case"].queryset = Case.objects.filter(person=self.person).order_by("-created_at")
+
+    def file(self, actor):
+        data = self.cleaned_data
+        return grievance_file(
+            person=self.person,
+            title=data["title"],
+            description=data["description"],
+            related_case=data["related_case"],
+            actor=actor,
+        )
+
+
+class MedicalRequestForm(FilingForm):
+    purpose = forms.ChoiceField(label=_("Purpose of the commission"))
+    related_claim = _CaseChoice(
+        label=_("The claim it is for"), required=False, queryset=None, to_field_name="reference"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = [("", _("Choose a purpose")), *MedicalPurpose.choices]
+        self.fields["related_claim"].queryset = BenefitClaim.objects.filter(person=self.person).order_by("-created_at")
+
+    def file(self, actor):
+        data = self.cleaned_data
+        return medical_request(
+            person=self.person, purpose=data["purpose"], related_claim=data["related_claim"], actor=actor
+        )
+
+
+class PayeeRequestForm(FilingForm):
+    representative = _ssn(_("Social security number of the representative"))
+    representative_iban = forms.CharField(
+        label=_("The representative's account (IBAN)"),
+        max_length=34,
+        help_text=_("An account already registered in the representative's name."),
+    )
+    relationship = forms.CharField(label=_("Relationship to the beneficiary"), max_length=100)
+    grounds = _text(_("Why a representative should receive the benefits"))
+
+    def clean_representative(self):
+        return _registered_person(self.cleaned_data["representative"], _("Nobody with this number is in the registry."))
+
+    def clean(self):
+        data = super().clean()
+        representative, iban = data.get("representative"), data.get("representative_iban", "")
+        if representative is not None and iban:
+            iban = iban.replace(" ", "").upper()
+            account = (
+                BankAccount.objects.filter(person=representative, iban=iban).order_by("-valid_from", "-pk").first()
+            )
+            if account is None:
+                self.add_error(
+                    "representative_iban", _("No account with this IBAN is registered for the representative.")
+                )
+            data["representative_account"] = account
+        return data
+
+    def file(self, actor):
+        data = self.cleaned_data
+        return payee_request(
+            beneficiary=self.person,
+            representative=data["representative"],
+            representative_account=data["representative_account"],
+            relationship=data["relationship"],
+            grounds=data["grounds"],
+            actor=actor,
+        )
