@@ -105,9 +105,10 @@ class ClaimJourneyTest(BrowserTestCase):
 
         self.log_in("sup2_na")
         page.get_by_role("link", name="Unit queue").click()
-        # The recommender is not handed the decision: taking it is refused with the service's reason.
-        page.get_by_role("button", name=f"Take {claim.reference}").click()
-        expect(page.get_by_role("alert")).to_have_text("Whoever prepared or recommended a decision cannot approve it.")
+        # The recommender is not offered the decision: the queue shows the service's reason instead.
+        row = page.get_by_role("row").filter(has_text=claim.reference)
+        expect(row).to_contain_text("Whoever prepared or recommended a decision cannot approve it.")
+        expect(page.get_by_role("button", name=f"Take {claim.reference}")).to_have_count(0)
         # Nor is it offered on the case page.
         page.goto(f"{self.live_server_url}/cases/{claim.reference}/")
         expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
