@@ -32,6 +32,9 @@ SESSION_VERIFIED = "socius_second_factor"  # persistent id of the device that pa
 SESSION_STARTED = "socius_signed_in_at"
 SESSION_SEEN = "socius_seen_at"
 SEEN_RESOLUTION = 60  # seconds: the last-seen time is written at most once a minute
+SESSION_SIDE = "socius_side"  # which side the session signed in to: the staff workbench or the portal
+STAFF_SIDE = "staff"
+PORTAL_SIDE = "portal"
 
 
 def _username_key(username):
@@ -130,6 +133,27 @@ def mark_signed_in(session, now=None):
     now = time.time() if now is None else now
     session[SESSION_STARTED] = now
     session[SESSION_SEEN] = now
+
+
+def mark_side(session, side):
+    session[SESSION_SIDE] = side
+
+
+def side_of(session):
+    """The side a signed-in session belongs to (staff unless it signed in to the portal)."""
+    return session.get(SESSION_SIDE, STAFF_SIDE)
+
+
+def side_of_account(user):
+    """The one side an account may sign in to: the portal for a person's account (one with a
+    ``portal_account``), the workbench for every other (one query)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        user.portal_account  # noqa: B018  (the reverse one-to-one is read to know the side)
+    except (ObjectDoesNotExist, AttributeError):
+        return STAFF_SIDE
+    return PORTAL_SIDE
 
 
 def mark_verified(request, device):

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "workflows",
     "backoffice",
     "api",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_reports
+from . import views, views_account, views_counter, views_reports
 
 urlpatterns = [
     path("login/", views_account.password_login, name="login"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("language/", include("backoffice.urls_language")),
     path("queue/", views.queue, name="queue"),
     path("queue/take-next/", views.take_next, name="take_next"),
+    path("counter/", views_counter.counter, name="counter"),
+    path("counter/<str:ssn>/<str:case_type>/", views_counter.counter_file, name="counter_file"),
     path("overdue/", views_reports.overdue, name="overdue"),
     path("report/", views_reports.report, name="case_report"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),

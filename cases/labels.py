@@ -7,7 +7,7 @@ have no label are shown as they are, underscores turned into spaces.
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import CASE_MODELS
+from .models import CASE_MODELS, CaseType
 
 INITIAL_STATE = "draft"
 DRAFT_LABEL = _("Draft")
@@ -105,6 +105,15 @@ EVENT_LABELS = {
 
 def _words(code):
     return code.replace("_", " ")
+
+
+# What a person is asked to do while their case waits on them (the portal's my page).
+EXPECTED_FROM_PERSON = _("The office is waiting for information from you.")
+
+
+def type_label(case_type):
+    """The name of a case type ("Benefit claim")."""
+    return CaseType(case_type).label if case_type in CaseType.values else _words(case_type)
 
 
 def state_labels(case_type):

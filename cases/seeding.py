@@ -983,6 +983,63 @@ def ensure_cases(cast):
 
 
 @dataclass
+class PortalLogin:
+    username: str
+    password: str
+    person: object
+    why: str
+
+
+# Demo people who get a portal account: claimants of the first branch, and a representative payee.
+PORTAL_CLAIMANTS = 2
+
+
+def ensure_portal_accounts(org):
+    """Portal accounts for some demo people (new passwords on every run, like the staff's):
+    the first claimants of the first branch, and the representative of an active payee
+    designation. Returns their logins."""
+    from portal.models import PortalAccount
+    from portal.services import portal_account_open
+
+    chosen = []
+    claimants = (
+        Case.objects.filter(
+            case_type=CaseType.BENEFIT_CLAIM, owning_unit=org.branches[0], person__death_date__isnull=True
+        )
+        .order_by("pk")
+        .values_list("person_id", flat=True)
+    )
+    for person_id in dict.fromkeys(claimants):
+        if len(chosen) == PORTAL_CLAIMANTS:
+            break
+        chosen.append((Person.objects.get(pk=person_id), "claimant"))
+    from .models import RepresentativePayee
+
+    payee = RepresentativePayee.objects.filter(state="active").select_related("representative").order_by("pk").first()
+    if payee is not None:
+        chosen.append((payee.representative, f"representative payee ({payee.reference})"))
+    logins = []
+    for person, why in chosen:
+        password = new_password()  # (the same generator as the staff's: it passes the validators)
+        account = PortalAccount.objects.filter(person=person).select_related("user").first()
+        if account is None:
+            account = portal_account_open(person=person, password=password, actor=Actor.system("demo loader"))
+        else:
+            with transaction.atomic():
+                account.user.set_password(password)
+                account.user.save(update_fields=["password"])
+                record_event(
+                    subject_type="portal_account",
+                    subject_id=account.pk,
+                    action="portal_account.password_set",
+                    actor=Actor.system("demo loader"),
+                    payload={"login": account.user.get_username()},
+                )
+        logins.append(PortalLogin(account.user.get_username(), password, person, why))
+    return logins
+
+
+@dataclass
 class DemoResult:
     logins: list
     persons: int
@@ -993,13 +1050,15 @@ class DemoResult:
     other_filed: dict = field(default_factory=dict)
     cases_by_type_state: dict = field(default_factory=dict)
     added: dict = field(default_factory=dict)  # what this run created: {what: how many}
+    portal_logins: list = field(default_factory=list)
 
 
 def demo_counts():
     """How many of each kind of thing the demo builds are in the database (a handful of queries)."""
     counts = {
         "org units": OrgUnit.objects.count(),
-        "staff accounts": User.objects.count(),
+        "staff accounts": User.objects.filter(portal_account__isnull=True).count(),
+        "portal accounts": User.objects.filter(portal_account__isnull=False).count(),
         "role assignments": RoleAssignment.objects.count(),
         "insured people": Person.objects.count(),
         "employers": Employer.objects.count(),
@@ -1028,6 +1087,7 @@ def seed_demo(*, claim_branches=None):
     people, employers = ensure_people(org, faker, rng)
     other_filed = ensure_cases(DemoCast(org, people, employers, logins, rng, claim_branches))
     filed = other_filed.pop(CaseType.BENEFIT_CLAIM, 0)
+    portal_logins = ensure_portal_accounts(org)
     checkpoint = create_checkpoint(settle=dt.timedelta(0))
     states = {}
     for state in BenefitClaim.objects.values_list("state", flat=True):
@@ -1036,6 +1096,7 @@ def seed_demo(*, claim_branches=None):
     return DemoResult(
         added={what: after[what] - before[what] for what in after if after[what] != before[what]},
         logins=logins,
+        portal_logins=portal_logins,
         persons=len(people),
         employers=len(employers),
         claims_filed=filed,

@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 
-from backoffice.security import SESSION_VERIFIED
+from backoffice.security import SESSION_SIDE, SESSION_VERIFIED, side_of_account
 from roles.models import Level, Role
 from roles.services import authority_limit_set, org_unit_create, role_grant
 from rules.parameters import install_defaults
@@ -34,6 +34,7 @@ def _login_with_second_factor(self, user, backend=None):
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     session = self.session
     session[SESSION_VERIFIED] = device.persistent_id
+    session[SESSION_SIDE] = side_of_account(user)  # a person's account signs in to the portal
     session.save()
 
 

@@ -34,7 +34,7 @@ def pages_without_parameters():
     names = []
     with_parameters = urls_with_parameters()
     for pattern, namespace, route in _patterns(get_resolver().url_patterns):
-        if namespace == "admin" or pattern.name is None or pattern.name in with_parameters:
+        if namespace in ("admin", "portal") or pattern.name is None or pattern.name in with_parameters:
             continue
         if route.startswith("api/"):
             continue

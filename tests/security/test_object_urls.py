@@ -34,7 +34,9 @@ pytestmark = pytest.mark.django_db
 
 MISSING_ID = 987654321
 MISSING_REFERENCE = "X-0000-000000"
-EXCLUDED_NAMESPACES = {"admin"}  # Django's admin site: superusers only, outside the workbench
+# Django's admin site (superusers only, outside the workbench), and the portal, whose pages serve a
+# person and have their own harness (tests/portal/test_portal_urls.py).
+EXCLUDED_NAMESPACES = {"admin", "portal"}
 
 
 @dataclass
@@ -61,6 +63,15 @@ API_POST = ("POST",)
 
 # url name -> how to build its forbidden and missing objects. Keep it sorted by area.
 OBJECT_URLS = {
+    # Counter intake (backoffice/views_counter.py): a person of another branch is not found.
+    "counter_file": Entry(
+        "operator",
+        lambda w: {"ssn": w.claim.person.ssn, "case_type": "benefit_claim"},
+        lambda w: {"ssn": "0000000000", "case_type": "benefit_claim"},
+        ("GET", "POST"),
+        {"benefit_type": "marriage", "event_date": "2026-11-01"},
+        own=lambda w: {"ssn": w.own_claim.person.ssn, "case_type": "benefit_claim"},
+    ),
     # Case pages (backoffice/views.py)
     "case_detail": Entry("supervisor", case, no_case, own=lambda w: {"reference": w.own_claim.reference}),
     "case_take": Entry("supervisor", case, no_case, CASE_POST),

@@ -32,8 +32,8 @@ User = get_user_model()
 LOGIN_LINE = re.compile(r"^  (\S+)\s+(\S+)  (.+) at (.+)$")
 
 
-def printed_logins(output):
-    lines = output.split("Staff logins", 1)[1].splitlines()[1:]
+def printed_logins(output, heading="Staff logins", end="E-services portal logins"):
+    lines = output.split(heading, 1)[1].split(end, 1)[0].splitlines()[1:]
     found = {}
     for line in lines:
         match = LOGIN_LINE.match(line)
@@ -86,7 +86,7 @@ def test_demo_office_is_complete():
     # Staff of every role, each login printed with a password that works.
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
     logins = printed_logins(output)
-    assert set(logins) == set(User.objects.values_list("username", flat=True))
+    assert set(logins) == set(User.objects.filter(portal_account__isnull=True).values_list("username", flat=True))
     for username, password in logins.items():
         assert authenticate(username=username, password=password) is not None, username
     assert len(set(logins.values())) == len(logins)
@@ -144,11 +144,42 @@ def test_demo_office_is_complete():
     assert checkpoint.last_event_id == AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
 
+PORTAL_LINE = re.compile(r"^  (\S+)\s+(\S+)  (.+), (claimant|representative payee .+)$")
+
+
+def printed_portal_logins(output):
+    found = {}
+    for line in output.split("E-services portal logins", 1)[1].splitlines()[1:]:
+        match = PORTAL_LINE.match(line)
+        assert match, f"unexpected line in the portal list: {line!r}"
+        found[match[1]] = match[2]
+    return found
+
+
+@pytest.mark.django_db
+def test_some_demo_people_sign_in_to_the_portal_and_only_there():
+    from backoffice.security import PORTAL_SIDE, side_of_account
+
+    portal = printed_portal_logins(run_command("seed_demo", claim_branches=1))
+    assert len(portal) == 3
+    for username, password in portal.items():
+        user = authenticate(username=username, password=password)
+        assert user is not None and side_of_account(user) == PORTAL_SIDE
+        assert not user.role_assignments.exists()
+
+
 @pytest.mark.django_db
 def test_running_again_changes_only_the_passwords():
-    first = printed_logins(run_command("seed_demo"))
+    first_output = run_command("seed_demo")
+    first = printed_logins(first_output)
+    first_portal = printed_portal_logins(first_output)
     before = domain_counts()
-    second = printed_logins(run_command("seed_demo"))
+    second_output = run_command("seed_demo")
+    second = printed_logins(second_output)
+    second_portal = printed_portal_logins(second_output)
+    assert set(first_portal) == set(second_portal)
+    for username in first_portal:
+        assert authenticate(username=username, password=second_portal[username]) is not None
 
     assert domain_counts() == before
     assert set(first) == set(second)

@@ -63,3 +63,7 @@ class Command(BaseCommand):
         width = max(len(login.username) for login in result.logins)
         for login in result.logins:
             out.write(f"  {login.username:<{width}}  {login.password}  {login.role} at {login.unit.name}")
+        if result.portal_logins:
+            out.write("E-services portal logins (/portal/; the social security number and a new random password):")
+            for login in result.portal_logins:
+                out.write(f"  {login.username:<{width}}  {login.password}  {login.person}, {login.why}")

@@ -1,0 +1,18 @@
+"""URLs of the e-services portal (namespace ``portal``), under its own prefix."""
+
+from django.urls import path
+
+from . import views, views_account
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views_account.login, name="login"),
+    path("login/code/", views_account.verify, name="verify"),
+    path("login/enrol/", views_account.enrol, name="enrol"),
+    path("logout/", views_account.logout, name="logout"),
+    path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("file/", views.file_index, name="file_index"),
+    path("file/<str:case_type>/", views.file, name="file"),
+]

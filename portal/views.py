@@ -1,0 +1,125 @@
+"""The portal's pages for a person: my page (cases, messages, payments), a case as the person
+sees it, and filing a request of any type with the form its registry entry names.
+
+Views hold no rule: they read the person's own records and call the type's filing service
+through the registry's form (``cases.forms``); a service's refusal is shown on the field it
+names."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.actors import Actor, ActorKind
+from audit.models import AuditEvent
+from cases import catalog, labels
+from cases.models import Case, Notification
+from registry.models import Payment
+from roles.errors import DomainError
+
+from .access import own_case, person_of, person_required
+
+# What the person is asked to do, by the state their case waits in.
+EXPECTED = {
+    "awaiting_info": labels.EXPECTED_FROM_PERSON,
+}
+RECENT = 20  # messages and payments shown on my page
+
+
+def _rows(cases):
+    return [
+        {
+            "case": case,
+            "type": labels.type_label(case.case_type),
+            "state": labels.state_label(case.case_type, case.state),
+            "expected": EXPECTED.get(case.state),
+        }
+        for case in cases
+    ]
+
+
+@person_required
+@require_GET
+def home(request):
+    """My page: my cases of every type with their state in plain words, what the office expects
+    from me, my messages and my payments. Four queries whatever the numbers."""
+    person = person_of(request)
+    cases = Case.objects.filter(person=person).order_by("-created_at", "-pk")
+    notes = Notification.objects.filter(person=person, channel=Notification.Channel.PORTAL).order_by("-created_at")
+    payments = Payment.objects.filter(schedule__person=person).select_related("schedule").order_by("-due_date", "-pk")
+    context = {
+        "person": person,
+        "rows": _rows(cases),
+        "notes": list(notes[:RECENT]),
+        "payments": list(payments[:RECENT]),
+        "section": "home",
+    }
+    return render(request, "portal/home.html", context)
+
+
+def _timeline(case, person):
+    """The case's history written for the person: what happened to it, by the person or by the
+    office (never a staff member's name or the office's internal steps)."""
+    events = AuditEvent.objects.filter(
+        subject_type="case", subject_id=str(case.pk), action__startswith=f"{case.case_type}."
+    ).order_by("seq")
+    mine = f"person:{person.pk}"
+    return [
+        {
+            "at": event.occurred_at,
+            "what": labels.event_label(event.action, case.case_type),
+            "by": _("You")
+            if event.actor_identity == mine or (event.acting_for or "").startswith(mine + " ")
+            else (_("Social security office") if event.actor_kind != ActorKind.SYSTEM else _("Automatic processing")),
+        }
+        for event in events.only("occurred_at", "action", "actor_kind", "actor_identity", "acting_for")
+    ]
+
+
+@person_required
+@require_GET
+def case_detail(request, reference):
+    person = person_of(request)
+    case = own_case(request, reference)
+    context = {
+        "case": case,
+        "type": labels.type_label(case.case_type),
+        "state": labels.state_label(case.case_type, case.state),
+        "question": getattr(case, "info_request", "") if case.state == "awaiting_info" else "",
+        "timeline": _timeline(case, person),
+        "section": "home",
+    }
+    return render(request, "portal/case.html", context)
+
+
+@person_required
+@require_GET
+def file_index(request):
+    """The requests a person may file online: one per case type of the registry."""
+    kinds = [{"case_type": t, "label": labels.type_label(t)} for t in catalog.TYPES]
+    return render(request, "portal/file_index.html", {"kinds": kinds, "section": "file"})
+
+
+@person_required
+@require_http_methods(["GET", "POST"])
+def file(request, case_type):
+    """File a request of ``case_type`` for oneself, with the form the registry names."""
+    spec = catalog.TYPES.get(case_type)
+    if spec is None:
+        raise Http404
+    person = person_of(request)
+    form = spec.filing(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = form.file(Actor.person(person, user=request.user))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, _("Your request was received under the reference %(ref)s.") % {"ref": case.reference}
+            )
+            return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
+    context = {"form": form, "case_type": case_type, "label": labels.type_label(case_type), "section": "file"}
+    return render(request, "portal/file.html", context, status=400 if form.is_bound and form.errors else 200)

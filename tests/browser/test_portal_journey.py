@@ -1,0 +1,66 @@
+"""A person in the e-services portal, in a real browser: signs in with the number and password
+and the authenticator's code, files a claim with the registry's form, follows it on my page, and
+reads the pages in Persian, right to left. The same account is refused by the staff login."""
+
+import datetime as dt
+
+from playwright.sync_api import expect
+
+from audit.actors import Actor
+from cases.models import BenefitClaim
+from portal.services import portal_account_open
+
+from .support import PASSWORD, BrowserTestCase
+
+
+class PortalJourneyTest(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.account = portal_account_open(person=self.insured, password=PASSWORD, actor=Actor.system("registration"))
+
+    def sign_in(self):
+        page = self.page
+        ssn = self.insured.ssn
+        page.goto(self.url("/portal/login/"))
+        expect(page.get_by_role("heading", name="Sign in to your e-services")).to_be_visible()
+        page.get_by_label("Social security number").fill(ssn)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code from your authenticator app").fill(self._next_code(ssn))
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_role("heading", name="My page")).to_be_visible()
+
+    def test_a_person_files_a_claim_and_follows_it(self):
+        page = self.start_browser()
+        # The staff login does not admit a person's account.
+        page.goto(self.url("/login/"))
+        page.get_by_label("User name").fill(self.insured.ssn)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_contain_text("did not match")
+
+        self.sign_in()
+        expect(page.get_by_text("You have no request yet.")).to_be_visible()
+        page.get_by_role("link", name="Make a request").first.click()
+        page.get_by_role("link", name="Benefit claim").click()
+        page.get_by_label("Benefit").select_option("marriage")
+        page.get_by_label("Date of the event").fill((self.EVENT_DAY + dt.timedelta(days=0)).isoformat())
+        page.get_by_role("button", name="Send the request").click()
+        expect(page.get_by_role("status")).to_contain_text("Your request was received under the reference")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Benefit claim BC-")
+        page.get_by_role("link", name="Back to my page").click()
+        expect(page.get_by_text("Submitted")).to_be_visible()
+
+        # In Persian the portal reads right to left.
+        page.get_by_label("Language").select_option("fa")
+        page.get_by_role("button", name="Change language").click()
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        expect(page.locator("html")).to_have_attribute("lang", "fa")
+
+        # On a phone the page fits the screen: nothing wider than the viewport.
+        page.set_viewport_size({"width": 375, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        self.stop_browser()
+
+        claim = BenefitClaim.objects.get(person=self.insured)
+        assert claim.channel == "portal" and claim.state == "submitted"

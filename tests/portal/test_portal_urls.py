@@ -1,0 +1,72 @@
+"""The portal's URLs, as the staff side's harness does for its own (tests/security): every portal
+URL that takes a parameter is in the table, and another person's object answers exactly as a
+missing one does (404, same page); every form of the portal's pages carries the CSRF token."""
+
+import datetime as dt
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from audit.actors import Actor
+from cases import services
+from cases.models import BenefitType, Case
+from tests.security.test_csrf import post_forms_without_token
+from tests.security.test_object_urls import _patterns
+
+from .conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def claim_of(person):
+    return services.claim_file(
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=timezone.localdate() - dt.timedelta(days=10),
+        actor=Actor.person(person),
+    )
+
+
+# url name: (another person's object, a missing one, the methods the page takes); each object a
+# callable(other's claim) -> kwargs; None for a parameter that names no person's object (a case
+# type), asked only as missing.
+PORTAL_OBJECT_URLS = {
+    "case": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("get",)),
+    "file": (None, lambda c: {"case_type": "no_such_type"}, ("get", "post")),
+}
+
+
+def portal_patterns():
+    return [(p, route) for p, namespace, route in _patterns(get_resolver().url_patterns) if namespace == "portal"]
+
+
+def test_every_portal_url_with_a_parameter_is_in_the_table():
+    with_parameters = {p.name for p, _route in portal_patterns() if getattr(p.pattern, "converters", None)}
+    assert with_parameters == set(PORTAL_OBJECT_URLS)
+
+
+@pytest.mark.parametrize("name", sorted(PORTAL_OBJECT_URLS))
+def test_another_persons_object_answers_as_a_missing_one(person_account, other_account, name):
+    theirs = claim_of(other_account.person)
+    client = signed_in(person_account)
+    forbidden, missing, methods = PORTAL_OBJECT_URLS[name]
+    before = Case.objects.count()
+    answers = []
+    for kwargs in filter(None, [forbidden and forbidden(theirs), missing(theirs)]):
+        for method in methods:
+            response = getattr(client, method)(reverse(f"portal:{name}", kwargs=kwargs))
+            assert response.status_code == 404, (name, kwargs, method)
+            answers.append(response.content)
+    assert len(set(answers)) == 1
+    assert Case.objects.count() == before
+
+
+def test_every_form_of_the_portal_carries_the_csrf_token(person_account):
+    claim = claim_of(person_account.person)
+    client = signed_in(person_account)
+    urls = [reverse("portal:home"), reverse("portal:file_index"), reverse("portal:case", args=[claim.reference])]
+    urls += [reverse("portal:file", args=[case_type]) for case_type in ("benefit_claim", "grievance")]
+    for url in urls:
+        count, missing = post_forms_without_token(client.get(url).content.decode())
+        assert count >= 1 and missing == [], url
