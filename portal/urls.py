@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/enrol/", views_account.enrol, name="enrol"),
     path("logout/", views_account.logout, name="logout"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("cases/<str:reference>/answer/", views.case_answer, name="case_answer"),
+    path("cases/<str:reference>/withdraw/", views.case_withdraw, name="case_withdraw"),
     path("file/", views.file_index, name="file_index"),
     path("file/<str:case_type>/", views.file, name="file"),
 ]

@@ -10,7 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed
 
 from audit.actors import Actor, ActorKind
 from audit.models import AuditEvent
@@ -20,6 +21,7 @@ from registry.models import Payment
 from roles.errors import DomainError
 
 from .access import own_case, person_of, person_required
+from .forms import AnswerForm, WithdrawForm
 
 # What the person is asked to do, by the state their case waits in.
 EXPECTED = {
@@ -78,20 +80,85 @@ def _timeline(case, person):
     ]
 
 
-@person_required
-@require_GET
-def case_detail(request, reference):
+def _may_answer(case):
+    spec = catalog.TYPES[case.case_type]
+    return case.state == "awaiting_info" and hasattr(spec.services, f"{spec.prefix}_receive_info")
+
+
+def _may_withdraw(case):
+    return can_proceed(case.withdraw)
+
+
+def _case_page(request, case, *, answer=None, withdraw=None, status=200):
     person = person_of(request)
-    case = own_case(request, reference)
     context = {
         "case": case,
         "type": labels.type_label(case.case_type),
         "state": labels.state_label(case.case_type, case.state),
         "question": getattr(case, "info_request", "") if case.state == "awaiting_info" else "",
         "timeline": _timeline(case, person),
+        "answer_form": (answer or AnswerForm()) if _may_answer(case) else None,
+        "withdraw_form": (withdraw or WithdrawForm()) if _may_withdraw(case) else None,
         "section": "home",
     }
-    return render(request, "portal/case.html", context)
+    return render(request, "portal/case.html", context, status=status)
+
+
+@person_required
+@require_GET
+def case_detail(request, reference):
+    return _case_page(request, own_case(request, reference))
+
+
+def _act(request, reference, form_class, allowed, call, done, slot):
+    """One person's action on their own case: the form, then the type's one service."""
+    case = own_case(request, reference)
+    form = form_class(request.POST)
+    if not allowed(case):
+        messages.error(request, _("This is not possible any more: the request has moved on."))
+        return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
+    if form.is_valid():
+        spec = catalog.TYPES[case.case_type]
+        try:
+            call(spec, case, Actor.person(person_of(request), user=request.user), form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
+    return _case_page(request, case, status=400, **{slot: form})
+
+
+@person_required
+@require_POST
+def case_answer(request, reference):
+    """Answer the office's question (``<type>_receive_info``, as the person)."""
+    return _act(
+        request,
+        reference,
+        AnswerForm,
+        _may_answer,
+        lambda spec, case, actor, data: spec.service("receive_info")(
+            case_id=case.pk, actor=actor, answer=data["answer"]
+        ),
+        _("Your answer was sent; your request is being processed again."),
+        "answer",
+    )
+
+
+@person_required
+@require_POST
+def case_withdraw(request, reference):
+    """Withdraw one's own request before its decision (``<type>_withdraw``, as the person)."""
+    return _act(
+        request,
+        reference,
+        WithdrawForm,
+        _may_withdraw,
+        lambda spec, case, actor, data: spec.service("withdraw")(case_id=case.pk, actor=actor, reason=data["reason"]),
+        _("Your request is withdrawn."),
+        "withdraw",
+    )
 
 
 @person_required

@@ -177,3 +177,38 @@ def test_opening_an_account_twice_is_refused_and_recorded_once(person_account):
     with pytest.raises(InvalidInput):
         open_account(person_account.person)
     assert AuditEvent.objects.filter(action="portal_account.opened").count() == 1
+
+
+# --- Answering and withdrawing -------------------------------------------------------------------
+
+
+def test_a_person_answers_the_offices_question_as_themselves(person_account, team):
+    claim = marriage_claim(person_account.person)
+    services.task_take(case_id=claim.pk, actor=team["operator"])
+    services.claim_request_info(case_id=claim.pk, actor=team["operator"], question="Send the marriage certificate.")
+    client = signed_in(person_account)
+    assert "Answer the office" in client.get(f"/portal/cases/{claim.reference}/").content.decode()
+    refused = client.post(f"/portal/cases/{claim.reference}/answer/", {"answer": ""})
+    assert refused.status_code == 400 and "There is a problem" in refused.content.decode()
+    sent = client.post(f"/portal/cases/{claim.reference}/answer/", {"answer": "Posted it yesterday."})
+    assert sent.status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == "in_review"
+    event = AuditEvent.objects.filter(
+        subject_type="case", subject_id=str(claim.pk), action="benefit_claim.receive_info"
+    )
+    assert event.get().actor_identity == f"person:{person_account.person.pk}"
+    # Nothing is asked any more: a second answer is refused without a change.
+    again = client.post(f"/portal/cases/{claim.reference}/answer/", {"answer": "Again."})
+    assert again.status_code == 302 and "Answer the office" not in client.get(again["Location"]).content.decode()
+
+
+def test_a_person_withdraws_their_request_before_its_decision(person_account):
+    claim = marriage_claim(person_account.person)
+    client = signed_in(person_account)
+    assert "Withdraw this request" in client.get(f"/portal/cases/{claim.reference}/").content.decode()
+    assert client.post(f"/portal/cases/{claim.reference}/withdraw/", {"reason": "Not needed."}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.state == "withdrawn"
+    page = client.get(f"/portal/cases/{claim.reference}/").content.decode()
+    assert "Withdraw this request" not in page and "Withdrawn" in page

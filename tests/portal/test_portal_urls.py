@@ -33,6 +33,8 @@ def claim_of(person):
 # type), asked only as missing.
 PORTAL_OBJECT_URLS = {
     "case": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("get",)),
+    "case_answer": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
+    "case_withdraw": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "file": (None, lambda c: {"case_type": "no_such_type"}, ("get", "post")),
 }
 
