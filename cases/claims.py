@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.actors import Actor
-from registry.models import PaymentSchedule
+from registry.models import PaymentSchedule, Person
 from registry.services import payment_schedule_create, payments_mark_paid
 from roles.powers import Power
 from workflows import routing
@@ -35,9 +35,7 @@ def _lock(case_id):
 # --- Filing ---------------------------------------------------------------------------------
 
 
-def claim_file(*, person, benefit_type, event_date, actor, channel="portal", deceased=None, sick_days=None):
-    """Create and submit a claim. ``actor``: the claimant (or their representative) through the
-    portal, or a staff member at a counter of the person's branch (who needs to work cases there)."""
+def _check_claim(benefit_type, event_date, deceased, sick_days):
     if benefit_type not in BenefitType.values:
         raise InvalidInput(_("Unknown benefit."), field="benefit_type")
     if event_date is None or event_date > timezone.localdate() + dt.timedelta(days=366):
@@ -46,7 +44,43 @@ def claim_file(*, person, benefit_type, event_date, actor, channel="portal", dec
         raise InvalidInput(_("Name the deceased person."), field="deceased")
     if benefit_type == BenefitType.SICKNESS and not sick_days:
         raise InvalidInput(_("Give the number of sick days."), field="sick_days")
+
+
+def claim_precheck(*, person, benefit_type, event_date, deceased=None, sick_days=None):
+    """What the caseworker's assessment would find for such a claim (``eligibility.assess``, the
+    same rules), before it is sent: nothing is filed or recorded."""
+    _check_claim(benefit_type, event_date, deceased, sick_days)
+    return eligibility.assess(
+        BenefitClaim(
+            person=person, benefit_type=benefit_type, event_date=event_date, deceased=deceased, sick_days=sick_days
+        )
+    )
+
+
+def first_claim(person, benefit_type, event_date):
+    """The claim ``person`` already made of ``benefit_type`` for the event of ``event_date`` (a
+    withdrawn one does not count), or None."""
+    return (
+        BenefitClaim.objects.filter(person=person, benefit_type=benefit_type, event_date=event_date)
+        .exclude(state=ClaimState.WITHDRAWN)
+        .order_by("pk")
+        .first()
+    )
+
+
+def claim_file(*, person, benefit_type, event_date, actor, channel="portal", deceased=None, sick_days=None):
+    """Create and submit a claim. ``actor``: the claimant (or their representative) through the
+    portal, or a staff member at a counter of the person's branch (who needs to work cases there).
+    A second claim of the same benefit for the same event is refused with the first's reference."""
+    _check_claim(benefit_type, event_date, deceased, sick_days)
     with transaction.atomic():
+        Person.objects.select_for_update().filter(pk=person.pk).first()  # one filing per person at a time
+        first = first_claim(person, benefit_type, event_date)
+        if first is not None:
+            raise InvalidInput(
+                _("This benefit was already claimed for this event: %(ref)s.") % {"ref": first.reference},
+                field="benefit_type",
+            )
         claim, step, now = engine.case_create(
             BenefitClaim,
             owning_unit=person.branch,

@@ -1,6 +1,8 @@
 """Forms of the actions on a case and of filing one, shared by the staff pages, the counter and the
 portal. They only parse input; the services decide what is allowed."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from audit.actors import as_actor
 from registry.models import BankAccount, Person
 
-from .claims import claim_file
+from .claims import claim_file, claim_precheck
 from .grievances import grievance_file
 from .medical import medical_request
 from .models import BenefitClaim, BenefitType, Case, Channel, GrievanceCategory, MedicalPurpose, Priority
 from .payees import payee_request
-from .refunds import refund_file
+from .refunds import refund_file, refund_refundable
 from .waivers import waiver_file
 
 APPROVE = "approve"
@@ -237,6 +239,19 @@ class FilingForm(forms.Form):
     def file(self, actor):
         raise NotImplementedError
 
+    def precheck(self):
+        """What the office's rules find for the request as typed, before it is sent (a
+        ``Precheck``), or None for a type without one. Nothing is filed."""
+        return None
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """The outcome of a filing form's pre-check: ``eligible`` and why, in the person's words."""
+
+    eligible: bool
+    lines: tuple
+
 
 class ClaimFilingForm(FilingForm):
     benefit_type = forms.ChoiceField(label=_("Benefit"))
@@ -272,6 +287,24 @@ class ClaimFilingForm(FilingForm):
             actor=actor,
         )
 
+    def precheck(self):
+        """The eligibility the caseworker's assessment will find, from the same rules."""
+        data = self.cleaned_data
+        found = claim_precheck(
+            person=self.person,
+            benefit_type=data["benefit_type"],
+            event_date=data["event_date"],
+            deceased=data["deceased"],
+            sick_days=data["sick_days"],
+        )
+        lines = [str(found.reason)]
+        if found.eligible:
+            lines.append(
+                _("Amount: %(amount)s, %(n)s payment(s), %(total)s in all.")
+                % {"amount": found.amount, "n": found.instalments, "total": found.total}
+            )
+        return Precheck(eligible=found.eligible, lines=tuple(lines))
+
 
 class _PeriodForm(FilingForm):
     """Months of an account (a person's or an employer's), why, and an amount (empty: all of it),
@@ -301,6 +334,15 @@ class RefundFilingForm(_PeriodForm):
         _("Amount asked for"), _("Leave empty for the refundable amount the contribution record shows.")
     )
     service, why = staticmethod(refund_file), "reason"
+
+    def precheck(self):
+        """The refundable amount the ledger shows for the months."""
+        data = self.cleaned_data
+        refundable = refund_refundable(
+            person=self.person, employer=self.employer, period_from=data["period_from"], period_to=data["period_to"]
+        )
+        line = _("Refundable according to your contribution record: %(amount)s.") % {"amount": refundable}
+        return Precheck(eligible=refundable > 0, lines=(line,))
 
 
 class WaiverFilingForm(_PeriodForm):

@@ -160,6 +160,12 @@ def _masked(iban):
 # --- Filing ------------------------------------------------------------------------------------
 
 
+def refund_refundable(*, person=None, employer=None, period_from, period_to):
+    """What the ledger shows as overpaid on the account over the months (what a refund may pay)."""
+    period_from, period_to = _period(period_from, "period_from"), _period(period_to, "period_to")
+    return ledger.balance(person=person, employer=employer, period_from=period_from, period_to=period_to).overpaid
+
+
 def refund_file(*, person=None, employer=None, period_from, period_to, reason, requested_amount=None, actor):
     """File and submit a refund for a person's or an employer's contributions over the months from
     ``period_from`` to ``period_to``. ``actor`` None: the applicant through the portal; a staff actor
@@ -178,9 +184,7 @@ def refund_file(*, person=None, employer=None, period_from, period_to, reason, r
         requested_amount = engine.parse_amount(requested_amount, field="requested_amount")
     owner = person or employer
     with transaction.atomic():
-        refundable = ledger.balance(
-            person=person, employer=employer, period_from=period_from, period_to=period_to
-        ).overpaid
+        refundable = refund_refundable(person=person, employer=employer, period_from=period_from, period_to=period_to)
         case, step, now = engine.case_create(
             ContributionRefund,
             owning_unit=owner.branch,

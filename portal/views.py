@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 from audit.actors import Actor, ActorKind
 from audit.models import AuditEvent
 from cases import catalog, labels
+from cases.forms import FilingForm
 from cases.models import Case, Notification
 from registry.models import Payment
 from roles.errors import DomainError
@@ -178,15 +179,25 @@ def file(request, case_type):
         raise Http404
     person = person_of(request)
     form = spec.filing(request.POST or None, person=person)
+    precheck = None
     if request.method == "POST" and form.is_valid():
         try:
-            case = form.file(Actor.person(person, user=request.user))
+            if "check" in request.POST:  # the pre-check only: nothing is filed
+                precheck = form.precheck()
+            else:
+                case = form.file(Actor.person(person, user=request.user))
+                messages.success(
+                    request, _("Your request was received under the reference %(ref)s.") % {"ref": case.reference}
+                )
+                return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(
-                request, _("Your request was received under the reference %(ref)s.") % {"ref": case.reference}
-            )
-            return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
-    context = {"form": form, "case_type": case_type, "label": labels.type_label(case_type), "section": "file"}
+    context = {
+        "form": form,
+        "case_type": case_type,
+        "label": labels.type_label(case_type),
+        "checks": type(form).precheck is not FilingForm.precheck,
+        "precheck": precheck,
+        "section": "file",
+    }
     return render(request, "portal/file.html", context, status=400 if form.is_bound and form.errors else 200)

@@ -35,3 +35,13 @@ def person_actor(case_id):
     case = Case.objects.get(pk=case_id)
     employer_id = getattr(case, "employer_id", None)
     return Actor.employer(employer_id) if employer_id else Actor.person(case.person_id)
+
+
+def fresh_event_day(person, benefit_type, day):
+    """``day``, or a day before it for each claim ``person`` already made of ``benefit_type``: a
+    second claim of the same benefit for the same event is refused, and tests file several."""
+    import datetime as dt
+
+    from cases.models import BenefitClaim
+
+    return day - dt.timedelta(days=BenefitClaim.objects.filter(person=person, benefit_type=benefit_type).count())

@@ -10,16 +10,23 @@ from registry import ledger
 from registry.models import LedgerPosting
 from tests.conftest import make_insured
 from tests.factories import EmployerFactory, PersonFactory, add_contributions
+from tests.support import fresh_event_day
 
 MARRIAGE_DAY = dt.date(2024, 12, 1)
 JAN_2024 = dt.date(2024, 1, 1)
 
 
 def file_claims(person, n, benefit_type=BenefitType.MARRIAGE, **kwargs):
-    """``n`` claims filed through the portal path (each in the owning branch's review queue)."""
+    """``n`` claims filed through the portal path (each in the owning branch's review queue), for
+    events a day apart (a second claim for the same event is refused)."""
     kwargs.setdefault("actor", Actor.person(person))
     return [
-        services.claim_file(person=person, benefit_type=benefit_type, event_date=MARRIAGE_DAY, **kwargs)
+        services.claim_file(
+            person=person,
+            benefit_type=benefit_type,
+            event_date=fresh_event_day(person, benefit_type, MARRIAGE_DAY),
+            **kwargs,
+        )
         for _ in range(n)
     ]
 

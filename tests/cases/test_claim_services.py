@@ -16,7 +16,7 @@ from cases.errors import CaseTransitionError, Conflict, FourEyesViolation, Inval
 from cases.models import BenefitClaim, BenefitType, CaseComment, CaseDocument, ClaimState, Notification
 from registry.models import BankAccount, Payment, PaymentSchedule
 from tests.conftest import make_insured
-from tests.support import person_actor
+from tests.support import fresh_event_day, person_actor
 from workflows import routing
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,10 @@ def tasks(claim):
 
 def marriage_claim(person):
     return services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, MARRIAGE_DATE),
     )
 
 
@@ -527,3 +530,37 @@ def test_a_refused_transition_is_named_in_the_readers_language(reviewing, team):
         services.claim_receive_info(actor=person_actor(reviewing.pk), case_id=reviewing.pk, answer="Unasked.")
     message = str(caught.value.message)
     assert message.startswith("Informations reçues est impossible : le dossier est ")
+
+
+def test_a_second_claim_for_the_same_event_is_refused_with_the_firsts_reference(insured):
+    first = services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
+    with pytest.raises(InvalidInput) as refused:
+        services.claim_file(
+            actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+        )
+    assert first.reference in refused.value.message and refused.value.field == "benefit_type"
+    assert BenefitClaim.objects.filter(person=insured).count() == 1
+    # Withdrawn, it no longer stands in the way.
+    services.claim_withdraw(case_id=first.pk, actor=Actor.person(insured), reason="Filed too early.")
+    again = services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
+    assert again.reference != first.reference
+
+
+def test_the_precheck_finds_what_the_filed_claims_assessment_records(insured):
+    from cases.claims import claim_precheck
+
+    before = (BenefitClaim.objects.count(), AuditEvent.objects.count())
+    found = claim_precheck(person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE)
+    assert (BenefitClaim.objects.count(), AuditEvent.objects.count()) == before  # nothing filed or recorded
+    claim = services.claim_file(
+        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+    )
+    assert claim.assessment["eligible"] == found.eligible
+    assert claim.assessment["total"] == str(found.total)
+    assert claim.assessment["reason"] == str(found.reason)
+    with pytest.raises(InvalidInput):
+        claim_precheck(person=insured, benefit_type=BenefitType.SICKNESS, event_date=MARRIAGE_DATE)

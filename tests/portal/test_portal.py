@@ -12,6 +12,7 @@ from cases import services
 from cases.catalog import TYPES
 from cases.models import BenefitClaim, BenefitType, Case, CaseType
 from tests.conftest import PasswordOnlyClient
+from tests.support import fresh_event_day
 
 from .conftest import PASSWORD, open_account, signed_in
 
@@ -22,7 +23,7 @@ def marriage_claim(person):
     return services.claim_file(
         person=person,
         benefit_type=BenefitType.MARRIAGE,
-        event_date=timezone.localdate() - dt.timedelta(days=10),
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, timezone.localdate() - dt.timedelta(days=10)),
         actor=person_actor_for(person),
     )
 
@@ -212,3 +213,34 @@ def test_a_person_withdraws_their_request_before_its_decision(person_account):
     assert claim.state == "withdrawn"
     page = client.get(f"/portal/cases/{claim.reference}/").content.decode()
     assert "Withdraw this request" not in page and "Withdrawn" in page
+
+
+def test_the_precheck_shows_the_assessments_outcome_and_files_nothing(person_account):
+    client = signed_in(person_account)
+    data = {
+        "benefit_type": BenefitType.MARRIAGE,
+        "event_date": (timezone.localdate() - dt.timedelta(days=5)).isoformat(),
+    }
+    checked = client.post("/portal/file/benefit_claim/", {**data, "check": "1"})
+    page = checked.content.decode()
+    assert checked.status_code == 200 and "By the rules in force" in page
+    assert not Case.objects.filter(person=person_account.person).exists()
+    sent = client.post("/portal/file/benefit_claim/", data)
+    assert sent.status_code == 302
+    claim = BenefitClaim.objects.get(person=person_account.person)
+    expected = "can be granted" if claim.assessment["eligible"] else "would not be granted"
+    assert expected in page
+    # The same event again: refused with the first claim's reference.
+    again = client.post("/portal/file/benefit_claim/", data)
+    assert again.status_code == 400 and claim.reference in again.content.decode()
+
+
+def test_the_refund_form_shows_what_the_ledger_says_is_refundable(person_account):
+    client = signed_in(person_account)
+    response = client.post(
+        "/portal/file/contribution_refund/",
+        {"period_from": "2023-01", "period_to": "2023-03", "reason": "Paid twice.", "check": "1"},
+    )
+    assert response.status_code == 200
+    assert "Refundable according to your contribution record: 0.00." in response.content.decode()
+    assert not Case.objects.filter(person=person_account.person).exists()

@@ -10,6 +10,7 @@ from cases import services
 from cases.models import BenefitType
 from roles.models import RoleAssignment
 from tests.conftest import make_insured
+from tests.support import fresh_event_day
 
 MARRIAGE_DATE = dt.date(2024, 12, 1)
 # Born 1955, 40 insured years at 2000.00 a month: 0.015 x 40 x 2000.00 = 1200.00 a month,
@@ -25,13 +26,19 @@ def pensioner(org):
 
 def marriage_claim(person):
     return services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, MARRIAGE_DATE),
     )
 
 
 def pension_claim(person):
     return services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=RETIREMENT_DATE
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.OLD_AGE,
+        event_date=fresh_event_day(person, BenefitType.OLD_AGE, RETIREMENT_DATE),
     )
 
 
