@@ -11,6 +11,7 @@ from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType
 from tests.conftest import make_insured
+from tests.support import fresh_event_day
 
 MARRIAGE_DATE = dt.date(2024, 12, 1)
 
@@ -30,7 +31,10 @@ def as_user(db):
 @pytest.fixture
 def claim(org, insured):
     return services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(insured, BenefitType.MARRIAGE, MARRIAGE_DATE),
     )
 
 
@@ -39,7 +43,10 @@ def pension(org):
     """An old-age pension of 12 x 1200.00 = 14400.00: above the branch limit, decided by the region."""
     person = make_insured(org.north_a, months=480, start=dt.date(1984, 1, 1), birth_date=dt.date(1955, 3, 1))
     return services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=dt.date(2024, 6, 1)
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.OLD_AGE,
+        event_date=fresh_event_day(person, BenefitType.OLD_AGE, dt.date(2024, 6, 1)),
     )
 
 

@@ -12,7 +12,7 @@ from cases import payments, services, waivers
 from cases.errors import NotAuthorized
 from cases.models import BenefitClaim, BenefitType, Case
 from tests.conftest import make_insured
-from tests.support import audit_triggers_off
+from tests.support import audit_triggers_off, fresh_event_day
 
 pytestmark = pytest.mark.django_db
 MARRIAGE_DAY = dt.date(2024, 12, 1)
@@ -23,7 +23,12 @@ def events(case):
 
 
 def file(person, actor):
-    return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DAY, actor=actor)
+    return services.claim_file(
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, MARRIAGE_DAY),
+        actor=actor,
+    )
 
 
 def test_a_person_filing_online_is_recorded_as_the_person(org, insured):
@@ -42,7 +47,7 @@ def test_a_staff_member_at_a_counter_is_recorded_as_staff(org, team, insured):
     claim = services.claim_file(
         person=insured,
         benefit_type=BenefitType.MARRIAGE,
-        event_date=MARRIAGE_DAY,
+        event_date=fresh_event_day(insured, BenefitType.MARRIAGE, MARRIAGE_DAY),
         actor=team["operator"],
         channel="counter",
     )

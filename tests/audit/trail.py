@@ -14,7 +14,7 @@ from audit.services import create_checkpoint
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from tests.conftest import make_insured
-from tests.support import audit_triggers_off
+from tests.support import audit_triggers_off, fresh_event_day
 
 MARRIAGE_DATE = dt.date(2024, 12, 1)
 NO_SETTLE = dt.timedelta(0)
@@ -23,7 +23,10 @@ NO_SETTLE = dt.timedelta(0)
 def file_claim(branch):
     person = make_insured(branch)
     return services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DATE
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, MARRIAGE_DATE),
     )
 
 

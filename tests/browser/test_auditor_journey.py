@@ -13,6 +13,7 @@ from cases import services
 from cases.models import BenefitType
 from roles.models import Role
 from tests.conftest import make_insured, staff
+from tests.support import fresh_event_day
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -26,14 +27,14 @@ class AuditorJourneyTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=self.EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, self.EVENT_DAY),
         )
         services.task_take(case_id=claim.pk, actor=self.operator)
         other = services.claim_file(
             actor=Actor.person(subject := make_insured(self.org.south_a)),
             person=subject,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=self.EVENT_DAY,
+            event_date=fresh_event_day(subject, BenefitType.MARRIAGE, self.EVENT_DAY),
         )
         case_events = list(
             AuditEvent.objects.filter(subject_type="case", subject_id=str(claim.pk)).order_by("-occurred_at", "-id")

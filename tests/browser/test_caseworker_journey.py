@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from audit.actors import Actor
 from cases import services, worklist
 from cases.models import BenefitClaim, BenefitType, ClaimState
-from tests.support import person_actor
+from tests.support import fresh_event_day, person_actor
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -28,13 +28,13 @@ class CaseworkerJourneyTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, EVENT_DAY),
         )
         urgent = services.claim_file(
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, EVENT_DAY),
         )
         worklist.case_set_priority(
             case_id=urgent.pk, actor=self.supervisor, priority="urgent", reason="The claimant has no income."

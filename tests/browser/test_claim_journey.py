@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
+from tests.support import fresh_event_day
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -25,13 +26,13 @@ class ClaimJourneyTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, EVENT_DAY),
         )
         sickness = services.claim_file(
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.SICKNESS,
-            event_date=EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.SICKNESS, EVENT_DAY),
             sick_days=12,
         )
         page = self.start_browser()
@@ -97,7 +98,7 @@ class ClaimJourneyTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, EVENT_DAY),
         )
         services.task_take(case_id=claim.pk, actor=self.supervisor2)
         services.claim_recommend(case_id=claim.pk, actor=self.supervisor2, approve=True)

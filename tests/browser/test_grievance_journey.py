@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from audit.actors import Actor
 from cases import grievances, services
 from cases.models import BenefitType, Grievance, GrievanceCategory, GrievanceState, Priority
+from tests.support import fresh_event_day
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -20,7 +21,7 @@ class GrievanceJourneyTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.SICKNESS,
-            event_date=self.EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.SICKNESS, self.EVENT_DAY),
             sick_days=10,
         )
         grievance = grievances.grievance_file(

@@ -15,6 +15,7 @@ from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from roles.models import StaffPreference
+from tests.support import fresh_event_day
 
 from .support import BrowserTestCase, screenshot_path
 
@@ -70,7 +71,7 @@ class PersianJourneyTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=self.EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, self.EVENT_DAY),
         )
         ref = claim.reference
         page = self.start_browser()

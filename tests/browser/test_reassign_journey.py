@@ -13,6 +13,7 @@ from cases.models import BenefitType
 from cases.selectors import open_task_of
 from roles.models import Role
 from tests.conftest import staff
+from tests.support import fresh_event_day
 from workflows.models import QueueSnapshot
 
 from .support import BrowserTestCase, screenshot_path
@@ -28,7 +29,7 @@ class ReassignJourneyTest(BrowserTestCase):
                 actor=Actor.person(self.insured),
                 person=self.insured,
                 benefit_type=BenefitType.MARRIAGE,
-                event_date=self.EVENT_DAY,
+                event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, self.EVENT_DAY),
             )
             for _ in range(12)
         ]
@@ -53,7 +54,7 @@ class ReassignJourneyTest(BrowserTestCase):
                 actor=Actor.person(self.insured),
                 person=self.insured,
                 benefit_type=BenefitType.MARRIAGE,
-                event_date=self.EVENT_DAY,
+                event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, self.EVENT_DAY),
             )
             for _ in range(2)
         ]:

@@ -9,6 +9,7 @@ from audit.models import AuditEvent
 from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from registry.models import Payment, PaymentSchedule
+from tests.support import fresh_event_day
 
 
 def events(claim):
@@ -22,7 +23,10 @@ def events(claim):
 @pytest.mark.django_db
 def test_marriage_grant_from_submission_to_closure(org, team, insured, django_capture_on_commit_callbacks):
     claim = services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(insured, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
     )
     assert claim.state == ClaimState.SUBMITTED
     assert claim.assessment["eligible"] is True

@@ -9,11 +9,17 @@ from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from registry.models import Payment
 from tests.conftest import make_insured
+from tests.support import fresh_event_day
 
 
 def approved(claim_kind, person, team, **kwargs):
     kwargs.setdefault("actor", Actor.person(person))
-    claim = services.claim_file(person=person, benefit_type=claim_kind, event_date=kwargs.pop("event_date"), **kwargs)
+    claim = services.claim_file(
+        person=person,
+        benefit_type=claim_kind,
+        event_date=fresh_event_day(person, claim_kind, kwargs.pop("event_date")),
+        **kwargs,
+    )
     services.task_take(case_id=claim.pk, actor=team["operator"])
     services.claim_recommend(case_id=claim.pk, actor=team["operator"], approve=True)
     services.claim_decide(case_id=claim.pk, actor=team["region_supervisor"], approve=True)

@@ -28,6 +28,7 @@ from registry import ledger
 from registry.models import BankAccount, LedgerPosting
 from tests.conftest import make_insured
 from tests.factories import PersonFactory, add_bank_account, add_contributions
+from tests.support import fresh_event_day
 
 MARRIAGE_DAY = dt.date(2024, 12, 1)
 JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
@@ -36,7 +37,12 @@ _serial = itertools.count(1)
 
 def file_claim(person, **kwargs):
     kwargs.setdefault("actor", Actor.person(person))
-    return services.claim_file(person=person, benefit_type=BenefitType.MARRIAGE, event_date=MARRIAGE_DAY, **kwargs)
+    return services.claim_file(
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, MARRIAGE_DAY),
+        **kwargs,
+    )
 
 
 def recommend(claim, operator, **kwargs):

@@ -7,6 +7,7 @@ from audit.actors import Actor
 from cases import services
 from cases.models import BenefitType
 from tests.browser.support import BrowserTestCase, screenshot_path
+from tests.support import fresh_event_day
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +18,7 @@ class FlowPicturesTest(BrowserTestCase):
             actor=Actor.person(self.insured),
             person=self.insured,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=self.EVENT_DAY,
+            event_date=fresh_event_day(self.insured, BenefitType.MARRIAGE, self.EVENT_DAY),
         )
         services.task_take(case_id=claim.pk, actor=self.operator)
         page = self.start_browser()

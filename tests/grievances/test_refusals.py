@@ -10,7 +10,7 @@ from cases.errors import CaseNotFound, CaseTransitionError, Conflict, InvalidInp
 from cases.models import Grievance, GrievanceState, Notification, Priority
 from cases.services import claim_file
 from tests.conftest import make_insured
-from tests.support import person_actor
+from tests.support import fresh_event_day, person_actor
 
 from .helpers import actions, file_grievance, reload, triage
 
@@ -49,7 +49,10 @@ def test_the_related_case_must_be_the_person_s_own(insured, org):
 
 def test_a_grievance_may_concern_the_person_s_claim(insured):
     claim = claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )
     grievance = file_grievance(insured, related_case=claim)
     assert reload(grievance).related_case_id == claim.pk
@@ -139,7 +142,10 @@ def test_the_task_must_be_taken_before_working_on_it(triaged, team):
 
 def test_other_case_types_are_not_grievances(insured):
     claim = claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )
     with pytest.raises(CaseNotFound) as refused:
         grievances.grievance_withdraw(actor=person_actor(claim.pk), case_id=claim.pk)

@@ -19,6 +19,7 @@ from cases import services
 from cases.models import BenefitType
 from roles.models import StaffPreference
 from roles.preferences import SESSION_KEY, language_of
+from tests.support import fresh_event_day
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,10 @@ def test_the_stored_language_costs_no_query_per_request(team):
 )
 def test_the_case_page_shows_dates_in_the_formats_of_the_language(client, team, insured, language, event_day):
     claim = services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(insured, BenefitType.MARRIAGE, EVENT_DAY),
     )
     client.force_login(team["operator"])
     choose(client, language)

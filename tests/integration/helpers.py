@@ -18,6 +18,7 @@ from cases import services
 from cases.models import BenefitClaim, BenefitType, ClaimState
 from roles.models import Role
 from tests.conftest import build_org, make_insured, staff
+from tests.support import fresh_event_day
 
 THREAD_TIMEOUT = 60
 
@@ -37,7 +38,10 @@ def submitted_claim(team):
     """A marriage grant (1200.00, within the branch's authority limit) waiting in the review queue."""
     person = make_insured(team.org.north_a)
     claim = services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
     )
     assert claim.state == ClaimState.SUBMITTED
     return claim

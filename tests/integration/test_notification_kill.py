@@ -25,7 +25,7 @@ from audit.actors import Actor
 from cases import services
 from cases.models import BenefitClaim, BenefitType, Notification
 from tests.conftest import make_insured
-from tests.support import AuditTransactionTestCase
+from tests.support import AuditTransactionTestCase, fresh_event_day
 
 from .helpers import backends_waiting_on_locks, build_team, celery_conf, join_threads, start_threads
 from .worker import CeleryWorker
@@ -78,7 +78,7 @@ class KilledWhileSendingTests(AuditTransactionTestCase):
             actor=Actor.person(person),
             person=person,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=dt.date(2024, 12, 1),
+            event_date=fresh_event_day(person, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
         )
         services.task_take(case_id=claim.pk, actor=self.operator)
         self.claim = BenefitClaim.objects.select_related("person").get(pk=claim.pk)

@@ -28,7 +28,7 @@ from registry.selectors import is_wholly_disabled, latest_disability_degree
 from rules.dependants import dependant_eligibility
 from rules.parameters import params
 from tests.conftest import make_insured
-from tests.support import person_actor
+from tests.support import fresh_event_day, person_actor
 
 from .conftest import LOCATION, audit_verify_output, decided, events, in_a_year, requested, scheduled, session_time
 
@@ -188,7 +188,7 @@ def test_the_decision_resumes_the_disability_claim_waiting_for_it(org, team, ins
         actor=Actor.person(insured),
         person=insured,
         benefit_type=BenefitType.DISABILITY,
-        event_date=timezone.localdate(),
+        event_date=fresh_event_day(insured, BenefitType.DISABILITY, timezone.localdate()),
     )
     assert claim.assessment["eligible"] is False
     services.task_take(case_id=claim.pk, actor=team["operator"])
@@ -217,7 +217,7 @@ def test_a_decision_leaves_a_claim_that_waits_for_nothing_alone(org, team, insur
         actor=Actor.person(insured),
         person=insured,
         benefit_type=BenefitType.DISABILITY,
-        event_date=timezone.localdate(),
+        event_date=fresh_event_day(insured, BenefitType.DISABILITY, timezone.localdate()),
     )
     decided(insured, team, doctors, degree=60, related_claim=claim)
     assert BenefitClaim.objects.get(pk=claim.pk).state == ClaimState.SUBMITTED

@@ -14,7 +14,7 @@ from cases.models import BenefitType, MedicalCommission, MedicalState
 from registry.models import DisabilityAssessment
 from roles.models import Role
 from tests.conftest import make_insured, staff
-from tests.support import person_actor
+from tests.support import fresh_event_day, person_actor
 
 from .conftest import LOCATION, decided, in_a_year, requested, scheduled, session_time
 
@@ -149,7 +149,7 @@ def test_request_needs_a_known_purpose_and_a_claim_of_the_same_person(org, insur
         actor=Actor.person(someone_else),
         person=someone_else,
         benefit_type=BenefitType.DISABILITY,
-        event_date=timezone.localdate(),
+        event_date=fresh_event_day(someone_else, BenefitType.DISABILITY, timezone.localdate()),
     )
     with pytest.raises(InvalidInput) as exc:
         medical.medical_request(
@@ -297,7 +297,7 @@ def test_a_case_of_another_type_is_not_a_commission(team, insured):
         actor=Actor.person(insured),
         person=insured,
         benefit_type=BenefitType.DISABILITY,
-        event_date=timezone.localdate(),
+        event_date=fresh_event_day(insured, BenefitType.DISABILITY, timezone.localdate()),
     )
     with pytest.raises(CaseNotFound) as exc:
         medical.medical_withdraw(actor=person_actor(claim.pk), case_id=claim.pk)

@@ -9,6 +9,7 @@ from audit.actors import Actor
 from cases import services, sms
 from cases.models import BenefitClaim, BenefitType
 from tests.conftest import make_insured
+from tests.support import fresh_event_day
 
 PHONE = "+32 470 12 34 56"
 LOCMEM_SMS = "cases.sms.LocmemSmsBackend"
@@ -31,7 +32,10 @@ def reachable(org):
 
 def reviewing_claim(person, operator):
     claim = services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
     )
     services.task_take(case_id=claim.pk, actor=operator)
     return BenefitClaim.objects.select_related("person").get(pk=claim.pk)

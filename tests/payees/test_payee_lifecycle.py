@@ -16,7 +16,7 @@ from registry.models import BankAccount, PayeeDesignation, Payment, PaymentSched
 from registry.selectors import payee_designation_in_force
 from registry.services import add_months
 from tests.conftest import make_insured
-from tests.support import person_actor
+from tests.support import fresh_event_day, person_actor
 
 from .conftest import account_of, active, audit_verify_output, events, portal_topics, requested, verified
 
@@ -155,7 +155,10 @@ def test_the_beneficiary_withdraws_before_approval(team, beneficiary, representa
 
 def old_age_pension_in_payment(org, team, person):
     claim = services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.OLD_AGE, event_date=timezone.localdate()
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.OLD_AGE,
+        event_date=fresh_event_day(person, BenefitType.OLD_AGE, timezone.localdate()),
     )
     assert claim.assessment["eligible"] is True
     services.task_take(case_id=claim.pk, actor=team["operator"])

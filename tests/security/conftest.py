@@ -15,6 +15,7 @@ from cases.models import BenefitType, CaseDocument
 from roles.models import Role, RoleAssignment
 from roles.services import delegation_create
 from tests.conftest import make_insured, staff
+from tests.support import fresh_event_day
 
 
 @dataclass
@@ -46,7 +47,10 @@ def world(org, people):
     south_operator = people["other_operator"]
     person = make_insured(org.south_a)
     claim = services.claim_file(
-        actor=Actor.person(person), person=person, benefit_type=BenefitType.MARRIAGE, event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(person),
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=fresh_event_day(person, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
     )
     services.task_take(case_id=claim.pk, actor=south_operator)
     engine.case_document_add(
@@ -70,7 +74,7 @@ def world(org, people):
         actor=Actor.person(subject := make_insured(org.north_a)),
         person=subject,
         benefit_type=BenefitType.MARRIAGE,
-        event_date=dt.date(2024, 12, 1),
+        event_date=fresh_event_day(subject, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
     )
     return World(
         own_claim=own_claim,

@@ -14,6 +14,7 @@ from audit.actors import Actor
 from cases import services
 from cases.models import BenefitType
 from tests.conftest import PasswordOnlyClient, make_insured
+from tests.support import fresh_event_day
 
 from .test_object_urls import OBJECT_URLS, _patterns, urls_with_parameters
 
@@ -52,7 +53,7 @@ def cases_in_every_step(org, people):
             actor=Actor.person(person),
             person=person,
             benefit_type=BenefitType.MARRIAGE,
-            event_date=dt.date(2024, 12, 1),
+            event_date=fresh_event_day(person, BenefitType.MARRIAGE, dt.date(2024, 12, 1)),
         )
 
     queued, taken, recommended = file(), file(), file()

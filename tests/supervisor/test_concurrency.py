@@ -18,7 +18,7 @@ from cases.selectors import open_task_of
 from roles.models import Role
 from tests.conftest import build_org, make_insured, staff
 from tests.integration.helpers import run_concurrently
-from tests.support import AuditTransactionTestCase
+from tests.support import AuditTransactionTestCase, fresh_event_day
 
 N = 8
 EVENT_DAY = dt.date(2024, 12, 1)
@@ -35,7 +35,10 @@ class BulkReassignWhileWorkingTests(AuditTransactionTestCase):
         claims = []
         for _ in range(N):
             claim = services.claim_file(
-                actor=Actor.person(insured), person=insured, benefit_type=BenefitType.MARRIAGE, event_date=EVENT_DAY
+                actor=Actor.person(insured),
+                person=insured,
+                benefit_type=BenefitType.MARRIAGE,
+                event_date=fresh_event_day(insured, BenefitType.MARRIAGE, EVENT_DAY),
             )
             services.task_take(case_id=claim.pk, actor=operator)
             claims.append(claim)

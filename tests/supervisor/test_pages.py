@@ -16,6 +16,7 @@ from cases.models import Case
 from cases.selectors import open_task_of
 from roles.models import Level, Role
 from roles.services import authority_limit_set
+from tests.support import fresh_event_day
 
 from .conftest import held_by
 
@@ -36,7 +37,10 @@ def test_workload_counts_open_and_overdue_tasks_per_caseworker(client, team, ins
     held_by(insured, team["operator2"], 1)
     Case.objects.filter(pk__in=[mine[0].pk, mine[1].pk]).update(due_date=timezone.localdate() - dt.timedelta(days=2))
     services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )  # unassigned
     client.force_login(team["supervisor"])
 
@@ -56,10 +60,16 @@ def test_workload_counts_open_and_overdue_tasks_per_caseworker(client, team, ins
 
 def test_region_workload_lists_the_queues_of_its_branches(client, team, insured, south_insured):
     services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )
     services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )
     client.force_login(team["region_supervisor"])
 
@@ -265,12 +275,18 @@ def test_snapshot_is_taken_once_a_day(team, insured, org):
 
     held_by(insured, team["operator"], 2)
     services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )
 
     assert queue_snapshot_take() == 1
     services.claim_file(
-        actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+        actor=Actor.person(insured),
+        person=insured,
+        benefit_type="marriage",
+        event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
     )
     assert queue_snapshot_take() == 0  # the day's first count stands
 
@@ -355,7 +371,10 @@ def test_large_queues_are_counted_up_to_a_cap(client, team, insured, monkeypatch
     monkeypatch.setattr("cases.workload.QUEUE_COUNT_CAP", 2)
     for _ in range(3):
         services.claim_file(
-            actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+            actor=Actor.person(insured),
+            person=insured,
+            benefit_type="marriage",
+            event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
         )
     client.force_login(team["supervisor"])
 
@@ -489,7 +508,10 @@ def test_overdue_page_names_who_holds_each_case(client, team, insured):
     held, queued = (
         held_by(insured, team["operator"], 1)[0],
         services.claim_file(
-            actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+            actor=Actor.person(insured),
+            person=insured,
+            benefit_type="marriage",
+            event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
         ),
     )
     Case.objects.filter(pk__in=[held.pk, queued.pk]).update(due_date=timezone.localdate() - dt.timedelta(days=3))

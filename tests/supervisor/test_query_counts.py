@@ -11,6 +11,7 @@ from audit.actors import Actor
 from cases import services
 from roles.models import Role
 from tests.conftest import staff
+from tests.support import fresh_event_day
 from workflows.models import QueueSnapshot
 
 from .conftest import held_by
@@ -42,7 +43,10 @@ def test_workload_query_count(client, team, insured, org, n, django_assert_num_q
     held_by(insured, team["operator"], n)
     for _ in range(n):
         services.claim_file(
-            actor=Actor.person(insured), person=insured, benefit_type="marriage", event_date=dt.date(2024, 12, 1)
+            actor=Actor.person(insured),
+            person=insured,
+            benefit_type="marriage",
+            event_date=fresh_event_day(insured, "marriage", dt.date(2024, 12, 1)),
         )
     client.force_login(team["region_supervisor"])
     url = reverse("team_unit", kwargs={"unit_id": org.north_a.pk})
