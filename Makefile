@@ -15,6 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
+	scripts/ensure-pdf-libs
 	mkdir -p var
 	SOCIUS_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	SOCIUS_DEBUG=1 $(BIN)/python manage.py seed_demo
@@ -26,6 +27,7 @@ test: install
 	DJANGO_SETTINGS_MODULE=backoffice.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 	scripts/ensure-chromium
 	scripts/ensure-gettext
+	scripts/ensure-pdf-libs
 	$(BIN)/python -m pytest
 
 worker: install

@@ -29,8 +29,8 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "account_verify", "acc
 # The portal's pages are in this URL namespace; the steps of its login, before the second factor.
 PORTAL_NAMESPACE = "portal"
 PORTAL_OPEN_BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "verify", "enrol"})
-# Pages of either side (the language switch).
-BOTH_SIDES = frozenset({"set_language"})
+# Pages of either side (the language switch, the public check of a receipt).
+BOTH_SIDES = frozenset({"set_language", "receipt_verify"})
 
 
 def _is_api(request):

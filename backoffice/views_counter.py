@@ -7,6 +7,7 @@ authority again and records the staff member as the actor."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import catalog, labels
+from cases.models import Receipt
+from cases.receipts import pdf_response, receipt_context, receipt_issue, receipt_pdf, submitted_by
 from registry.models import Person
 from roles.errors import DomainError
 
@@ -54,16 +57,20 @@ def counter_file(request, ssn, case_type):
     form = spec.filing(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         try:
-            case = form.file(request.user)
+            with transaction.atomic():
+                case = form.file(request.user)
+                receipt = receipt_issue(
+                    case=case, kind=Receipt.Kind.FILED, submitted=submitted_by(form), actor=request.user
+                )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(
                 request,
-                _("%(type)s %(ref)s was filed for %(name)s.")
+                _("%(type)s %(ref)s was filed for %(name)s. Hand over the printed receipt.")
                 % {"type": labels.type_label(case_type), "ref": case.reference, "name": person},
             )
-            return redirect(reverse("case_detail", kwargs={"reference": case.reference}))
+            return redirect(reverse("counter_receipt", kwargs={"code": receipt.code}))
     context = {
         "form": form,
         "person": person,
@@ -74,3 +81,27 @@ def counter_file(request, ssn, case_type):
     return render(
         request, "backoffice/counter_file.html", context, status=400 if form.is_bound and form.errors else 200
     )
+
+
+def _counter_receipt(request, code):
+    """A receipt of a person of the user's branches (else 404)."""
+    found = Receipt.objects.select_related("case__owning_unit", "person__branch", "actor").filter(code=code).first()
+    if found is None or not request.user.has_perm(WORK, found.person.branch):
+        raise Http404(_("No such receipt in your branches."))
+    return found
+
+
+@login_required
+@require_GET
+def counter_receipt(request, code):
+    """The receipt to print and hand over."""
+    found = _counter_receipt(request, code)
+    context = {"receipt": found, "section": "counter", **receipt_context(found)}
+    return render(request, "backoffice/counter_receipt.html", context)
+
+
+@login_required
+@require_GET
+def counter_receipt_pdf(request, code):
+    found = _counter_receipt(request, code)
+    return pdf_response(receipt_pdf(found, request), found)

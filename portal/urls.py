@@ -15,6 +15,8 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/answer/", views.case_answer, name="case_answer"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="case_withdraw"),
+    path("receipts/<str:code>/", views.receipt, name="receipt"),
+    path("receipts/<str:code>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("file/", views.file_index, name="file_index"),
     path("file/<str:case_type>/", views.file, name="file"),
 ]

@@ -6,6 +6,7 @@ through the registry's form (``cases.forms``); a service's refusal is shown on t
 names."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,9 @@ from audit.actors import Actor, ActorKind
 from audit.models import AuditEvent
 from cases import catalog, labels
 from cases.forms import FilingForm
-from cases.models import Case, Notification
+from cases.models import Case, Notification, Receipt
+from cases.receipts import normalised, pdf_response, receipt_context, receipt_issue, submitted_by
+from cases.receipts import receipt_pdf as receipt_pdf_bytes
 from registry.models import Payment
 from roles.errors import DomainError
 
@@ -93,6 +96,7 @@ def _may_withdraw(case):
 def _case_page(request, case, *, answer=None, withdraw=None, status=200):
     person = person_of(request)
     context = {
+        "receipts": list(case.receipts.order_by("issued_at", "pk")),
         "case": case,
         "type": labels.type_label(case.case_type),
         "state": labels.state_label(case.case_type, case.state),
@@ -111,7 +115,7 @@ def case_detail(request, reference):
     return _case_page(request, own_case(request, reference))
 
 
-def _act(request, reference, form_class, allowed, call, done, slot):
+def _act(request, reference, form_class, allowed, call, done, slot, kind):
     """One person's action on their own case: the form, then the type's one service."""
     case = own_case(request, reference)
     form = form_class(request.POST)
@@ -120,13 +124,16 @@ def _act(request, reference, form_class, allowed, call, done, slot):
         return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
     if form.is_valid():
         spec = catalog.TYPES[case.case_type]
+        actor = Actor.person(person_of(request), user=request.user)
         try:
-            call(spec, case, Actor.person(person_of(request), user=request.user), form.cleaned_data)
+            with transaction.atomic():
+                call(spec, case, actor, form.cleaned_data)
+                receipt = receipt_issue(case=case, kind=kind, submitted=submitted_by(form), actor=actor)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, done)
-            return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
+            return redirect(reverse("portal:receipt", kwargs={"code": receipt.code}))
     return _case_page(request, case, status=400, **{slot: form})
 
 
@@ -144,6 +151,7 @@ def case_answer(request, reference):
         ),
         _("Your answer was sent; your request is being processed again."),
         "answer",
+        Receipt.Kind.ANSWERED,
     )
 
 
@@ -159,6 +167,7 @@ def case_withdraw(request, reference):
         lambda spec, case, actor, data: spec.service("withdraw")(case_id=case.pk, actor=actor, reason=data["reason"]),
         _("Your request is withdrawn."),
         "withdraw",
+        Receipt.Kind.WITHDRAWN,
     )
 
 
@@ -185,11 +194,16 @@ def file(request, case_type):
             if "check" in request.POST:  # the pre-check only: nothing is filed
                 precheck = form.precheck()
             else:
-                case = form.file(Actor.person(person, user=request.user))
+                actor = Actor.person(person, user=request.user)
+                with transaction.atomic():
+                    case = form.file(actor)
+                    receipt = receipt_issue(
+                        case=case, kind=Receipt.Kind.FILED, submitted=submitted_by(form), actor=actor
+                    )
                 messages.success(
                     request, _("Your request was received under the reference %(ref)s.") % {"ref": case.reference}
                 )
-                return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
+                return redirect(reverse("portal:receipt", kwargs={"code": receipt.code}))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     context = {
@@ -201,3 +215,30 @@ def file(request, case_type):
         "section": "file",
     }
     return render(request, "portal/file.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _own_receipt(request, code):
+    receipt = (
+        Receipt.objects.select_related("case__owning_unit", "person", "actor")
+        .filter(code=normalised(code), person=person_of(request))
+        .first()
+    )
+    if receipt is None:
+        raise Http404
+    return receipt
+
+
+@person_required
+@require_GET
+def receipt(request, code):
+    """The official receipt of one of the person's submissions."""
+    found = _own_receipt(request, code)
+    context = {"receipt": found, "section": "home", **receipt_context(found)}
+    return render(request, "portal/receipt.html", context)
+
+
+@person_required
+@require_GET
+def receipt_pdf(request, code):
+    found = _own_receipt(request, code)
+    return pdf_response(receipt_pdf_bytes(found, request), found)

@@ -21,6 +21,7 @@ from .claims import UNDECIDED, BenefitClaim, BenefitType, Channel, ClaimState
 from .grievances import Grievance, GrievanceCategory, GrievanceState
 from .medical import CommissionSession, MedicalCommission, MedicalPurpose, MedicalState
 from .payees import PayeeState, RepresentativePayee
+from .receipts import Receipt, ReceiptLookup
 from .refunds import ContributionRefund, RefundState
 from .waivers import ArrearsWaiver, WaiverState
 
@@ -39,6 +40,8 @@ __all__ = [
     "BenefitType",
     "CASE_MODELS",
     "Case",
+    "Receipt",
+    "ReceiptLookup",
     "CaseComment",
     "CaseDocument",
     "CaseType",

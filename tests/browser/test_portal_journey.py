@@ -3,6 +3,7 @@ and the authenticator's code, files a claim with the registry's form, follows it
 reads the pages in Persian, right to left. The same account is refused by the staff login."""
 
 import datetime as dt
+import re
 
 from playwright.sync_api import expect
 
@@ -45,11 +46,26 @@ class PortalJourneyTest(BrowserTestCase):
         page.get_by_role("link", name="Benefit claim").click()
         page.get_by_label("Benefit").select_option("marriage")
         page.get_by_label("Date of the event").fill((self.EVENT_DAY + dt.timedelta(days=0)).isoformat())
+        page.get_by_role("button", name="Check first").click()
+        expect(page.get_by_role("heading", name=re.compile("By the rules in force"))).to_be_visible()
         page.get_by_role("button", name="Send the request").click()
         expect(page.get_by_role("status")).to_contain_text("Your request was received under the reference")
+        # The official receipt: its page, its PDF, and its code checked on the public page.
+        expect(page.get_by_role("heading", name="Official receipt")).to_be_visible()
+        code = page.locator("code.code").inner_text()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the receipt (PDF)").click()
+        assert download.value.suggested_filename == f"receipt-{code}.pdf"
+        page.get_by_role("link", name="Back to the request").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Benefit claim BC-")
         page.get_by_role("link", name="Back to my page").click()
         expect(page.get_by_text("Submitted")).to_be_visible()
+        checker = self.context.new_page()  # the same browser, as anyone holding the paper would
+        checker.goto(self.url("/receipts/verify/"))
+        checker.get_by_label("Verification code").fill(code)
+        checker.get_by_role("button", name="Check").click()
+        expect(checker.get_by_role("heading", name="This receipt was issued by the office")).to_be_visible()
+        checker.close()
 
         # In Persian the portal reads right to left.
         page.get_by_label("Language").select_option("fa")

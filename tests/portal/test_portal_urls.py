@@ -36,7 +36,17 @@ PORTAL_OBJECT_URLS = {
     "case_answer": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "case_withdraw": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "file": (None, lambda c: {"case_type": "no_such_type"}, ("get", "post")),
+    "receipt": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
+    "receipt_pdf": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
 }
+
+
+def receipt_of(claim):
+    from cases.models import Receipt
+    from cases.receipts import receipt_issue
+
+    found = Receipt.objects.filter(case=claim).first()
+    return found or receipt_issue(case=claim, kind=Receipt.Kind.FILED, submitted={}, actor=Actor.person(claim.person))
 
 
 def portal_patterns():

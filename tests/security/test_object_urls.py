@@ -50,6 +50,16 @@ class Entry:
     own: object = None  # optional: kwargs of an object in the user's scope, which opens (GET 200)
 
 
+def receipt_of(claim):
+    """A receipt of ``claim`` (issued here: the world's claims were filed through the services)."""
+    from audit.actors import Actor
+    from cases.models import Receipt
+    from cases.receipts import receipt_issue
+
+    found = Receipt.objects.filter(case=claim).first()
+    return found or receipt_issue(case=claim, kind=Receipt.Kind.FILED, submitted={}, actor=Actor.person(claim.person))
+
+
 def case(w):
     return {"reference": w.claim.reference}
 
@@ -71,6 +81,12 @@ OBJECT_URLS = {
         ("GET", "POST"),
         {"benefit_type": "marriage", "event_date": "2026-11-01"},
         own=lambda w: {"ssn": w.own_claim.person.ssn, "case_type": "benefit_claim"},
+    ),
+    "counter_receipt": Entry(
+        "operator", lambda w: {"code": receipt_of(w.claim).code}, lambda w: {"code": "AAAA-BBBB-CCCC"}
+    ),
+    "counter_receipt_pdf": Entry(
+        "operator", lambda w: {"code": receipt_of(w.claim).code}, lambda w: {"code": "AAAA-BBBB-CCCC"}
     ),
     # Case pages (backoffice/views.py)
     "case_detail": Entry("supervisor", case, no_case, own=lambda w: {"reference": w.own_claim.reference}),

@@ -1,0 +1,145 @@
+"""Official receipts of what people submit (online or at a counter), and their verification.
+
+A receipt names the case, what was submitted (the form's fields as sent), when, by whom (the
+person, their representative, or a counter of the office) and for whom; its SHA-256 digest is
+taken over exactly that content, and its verification code lets anyone check it on the public
+page, which shows only what the receipt attests and is rate-limited by address."""
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.actors import as_actor
+
+from .models import Receipt, ReceiptLookup
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
+CODE_GROUPS = 3
+LOOKUPS_PER_WINDOW = 20
+LOOKUP_WINDOW = dt.timedelta(minutes=10)
+
+
+class TooManyLookups(Exception):
+    """The address asked the verification page too often: it waits for the window to pass."""
+
+
+def _code():
+    return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(CODE_GROUPS))
+
+
+def _plain(value):
+    if hasattr(value, "reference"):
+        return value.reference
+    if hasattr(value, "ssn"):
+        return value.ssn
+    if hasattr(value, "pk") and not isinstance(value, (str, int)):
+        return str(value.pk)
+    return "" if value is None else str(value)
+
+
+def digest_of(content):
+    """SHA-256 of the receipt's content as canonical JSON (sorted keys, UTF-8)."""
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_of(receipt):
+    """What the digest covers: the case, the kind, what was submitted, when, by whom, for whom."""
+    return {
+        "case": receipt.case.reference,
+        "kind": receipt.kind,
+        "submitted": receipt.submitted,
+        "issued_at": receipt.issued_at.isoformat(),
+        "actor_kind": receipt.actor_kind,
+        "actor": receipt.actor.get_username() if receipt.actor_id else "",
+        "person": receipt.person.ssn,
+    }
+
+
+def submitted_by(form):
+    """What a valid form submitted, field by field as the sender saw it: {label: value}."""
+    return {str(field.label): _plain(form.cleaned_data.get(name)) for name, field in form.fields.items()}
+
+
+def receipt_issue(*, case, kind, submitted, actor):
+    """Issue the receipt of a submission on ``case`` (``submitted``: {label: value}, as
+    ``submitted_by`` reads a form), inside the caller's transaction."""
+    acting = as_actor(actor)
+    receipt = Receipt(
+        code=_code(),
+        case=case,
+        person=case.person,
+        kind=kind,
+        submitted=submitted,
+        actor=acting.user,
+        actor_kind=acting.kind,
+        issued_at=timezone.now(),
+    )
+    receipt.digest = digest_of(content_of(receipt))
+    receipt.save(force_insert=True)
+    return receipt
+
+
+def receipt_holds(receipt):
+    """The receipt's digest still matches its content."""
+    return receipt.digest == digest_of(content_of(receipt))
+
+
+def normalised(code):
+    letters = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+def receipt_verify(code, address, now=None):
+    """The receipt with ``code`` (None when there is none), counting the look-up against the
+    address's limit; ``TooManyLookups`` beyond it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        recent = ReceiptLookup.objects.filter(address=address, at__gte=now - LOOKUP_WINDOW).count()
+        if recent >= LOOKUPS_PER_WINDOW:
+            raise TooManyLookups(_("Too many checks from your connection. Try again in a few minutes."))
+        ReceiptLookup.objects.create(address=address, at=now)
+    return Receipt.objects.select_related("case", "person", "actor").filter(code=normalised(code)).first()
+
+
+def receipt_pdf(receipt, request=None):
+    """The receipt as a PDF (WeasyPrint; right-to-left languages render as such)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string("receipts/receipt_pdf.html", {"receipt": receipt, **receipt_context(receipt)}, request)
+    return HTML(string=html).write_pdf()
+
+
+def receipt_context(receipt):
+    """What a receipt's page and PDF show, in the reader's words."""
+    from . import labels
+
+    case = receipt.case
+    by = {
+        "person": _("The person concerned, online"),
+        "representative": _("A representative, online"),
+        "staff": _("A counter of the office (%(unit)s)") % {"unit": case.owning_unit.name},
+    }.get(receipt.actor_kind, receipt.actor_kind)
+    return {
+        "type": labels.type_label(case.case_type),
+        "kind_label": receipt.get_kind_display(),
+        "by": by,
+        "for_name": f"{receipt.person.first_name} {receipt.person.last_name}",
+        "rows": list(receipt.submitted.items()),
+        "holds": receipt_holds(receipt),
+    }
+
+
+def pdf_response(content, receipt):
+    """The PDF of ``receipt`` as a download."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.code}.pdf"'
+    return response
