@@ -73,15 +73,20 @@ def _timeline(case, person):
     ).order_by("seq")
     mine = f"person:{person.pk}"
     return [
-        {
-            "at": event.occurred_at,
-            "what": labels.event_label(event.action, case.case_type),
-            "by": _("You")
-            if event.actor_identity == mine or (event.acting_for or "").startswith(mine + " ")
-            else (_("Social security office") if event.actor_kind != ActorKind.SYSTEM else _("Automatic processing")),
-        }
+        {"at": event.occurred_at, "what": labels.event_label(event.action, case.case_type), "by": _who(event, mine)}
         for event in events.only("occurred_at", "action", "actor_kind", "actor_identity", "acting_for")
     ]
+
+
+def _who(event, mine):
+    """Who did it, as the person reads it: they, their representative, the office or a job."""
+    if event.actor_kind == ActorKind.REPRESENTATIVE and (event.acting_for or "").startswith(mine + " "):
+        return _("Your representative")
+    if event.actor_identity == mine:
+        return _("You")
+    if event.actor_kind == ActorKind.SYSTEM:
+        return _("Automatic processing")
+    return _("Social security office")
 
 
 def _may_answer(case):

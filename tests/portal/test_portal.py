@@ -244,3 +244,20 @@ def test_the_refund_form_shows_what_the_ledger_says_is_refundable(person_account
     assert response.status_code == 200
     assert "Refundable according to your contribution record: 0.00." in response.content.decode()
     assert not Case.objects.filter(person=person_account.person).exists()
+
+
+def test_the_timeline_names_the_persons_representative(person_account, org):
+    from audit.actors import Actor
+    from tests.conftest import make_insured
+
+    person = person_account.person
+    agent = make_insured(org.north_a)
+    services.claim_file(
+        person=person,
+        benefit_type=BenefitType.MARRIAGE,
+        event_date=timezone.localdate() - dt.timedelta(days=3),
+        actor=Actor.representative(agent, person, "attorney:PA-1"),
+    )
+    claim = BenefitClaim.objects.get(person=person)
+    page = signed_in(person_account).get(f"/portal/cases/{claim.reference}/").content.decode()
+    assert "Your representative" in page and agent.last_name not in page
