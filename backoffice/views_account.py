@@ -48,6 +48,7 @@ class Side:
     base: str  # the layout the login pages extend
     login_title: str
     username_label: str
+    register: str = ""  # where a newcomer opens an account, on a side that has it
 
     def admits(self, user):
         return security.side_of_account(user) == self.name

@@ -21,3 +21,20 @@ class PortalAccount(models.Model):
 
     def __str__(self):
         return f"{self.user.get_username()} ({self.person.ssn})"
+
+
+class OneTimeCode(models.Model):
+    """A code sent to a contact the registry already holds for the person (never to one typed in
+    the form): it proves, with the number and the date of birth, that the person is registering.
+    Only its keyed hash is kept; it expires and allows a few attempts."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("registration")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)

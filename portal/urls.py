@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_account
+from . import views, views_account, views_register
 
 app_name = "portal"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("login/code/", views_account.verify, name="verify"),
     path("login/enrol/", views_account.enrol, name="enrol"),
     path("logout/", views_account.logout, name="logout"),
+    path("register/", views_register.register, name="register"),
+    path("register/code/", views_register.register_code, name="register_code"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/answer/", views.case_answer, name="case_answer"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="case_withdraw"),

@@ -17,6 +17,7 @@ PORTAL = Side(
     base="portal/base.html",
     login_title=gettext_lazy("Sign in to your e-services"),
     username_label=gettext_lazy("Social security number"),
+    register="portal:register",
 )
 
 login, verify, enrol = side_views(PORTAL)

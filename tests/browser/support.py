@@ -107,3 +107,16 @@ class BrowserTestCase(AuditTransactionTestCase, StaticLiveServerTestCase):
     def log_out(self):
         self.page.get_by_role("button", name="Log out").click()
         expect(self.page.get_by_role("heading", name="Staff login")).to_be_visible()
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def assert_accessible(page):
+    """axe-core (``axe-playwright-python``) finds no serious or critical violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    details = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in found]
+    assert not found, f"{page.url}: {details}"

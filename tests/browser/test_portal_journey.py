@@ -11,7 +11,7 @@ from audit.actors import Actor
 from cases.models import BenefitClaim
 from portal.services import portal_account_open
 
-from .support import PASSWORD, BrowserTestCase
+from .support import PASSWORD, BrowserTestCase, assert_accessible
 
 
 class PortalJourneyTest(BrowserTestCase):
@@ -24,6 +24,7 @@ class PortalJourneyTest(BrowserTestCase):
         ssn = self.insured.ssn
         page.goto(self.url("/portal/login/"))
         expect(page.get_by_role("heading", name="Sign in to your e-services")).to_be_visible()
+        assert_accessible(page)
         page.get_by_label("Social security number").fill(ssn)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
@@ -42,22 +43,30 @@ class PortalJourneyTest(BrowserTestCase):
 
         self.sign_in()
         expect(page.get_by_text("You have no request yet.")).to_be_visible()
+        assert_accessible(page)
         page.get_by_role("link", name="Make a request").first.click()
+        assert_accessible(page)
         page.get_by_role("link", name="Benefit claim").click()
+        page.get_by_role("button", name="Send the request").click()  # nothing chosen: the error summary
+        expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+        assert_accessible(page)
         page.get_by_label("Benefit").select_option("marriage")
         page.get_by_label("Date of the event").fill((self.EVENT_DAY + dt.timedelta(days=0)).isoformat())
         page.get_by_role("button", name="Check first").click()
         expect(page.get_by_role("heading", name=re.compile("By the rules in force"))).to_be_visible()
+        assert_accessible(page)
         page.get_by_role("button", name="Send the request").click()
         expect(page.get_by_role("status")).to_contain_text("Your request was received under the reference")
         # The official receipt: its page, its PDF, and its code checked on the public page.
         expect(page.get_by_role("heading", name="Official receipt")).to_be_visible()
         code = page.locator("code.code").inner_text()
+        assert_accessible(page)
         with page.expect_download() as download:
             page.get_by_role("link", name="Download the receipt (PDF)").click()
         assert download.value.suggested_filename == f"receipt-{code}.pdf"
         page.get_by_role("link", name="Back to the request").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Benefit claim BC-")
+        assert_accessible(page)
         page.get_by_role("link", name="Back to my page").click()
         expect(page.get_by_text("Submitted")).to_be_visible()
         checker = self.context.new_page()  # the same browser, as anyone holding the paper would
@@ -65,6 +74,7 @@ class PortalJourneyTest(BrowserTestCase):
         checker.get_by_label("Verification code").fill(code)
         checker.get_by_role("button", name="Check").click()
         expect(checker.get_by_role("heading", name="This receipt was issued by the office")).to_be_visible()
+        assert_accessible(checker)
         checker.close()
 
         # In Persian the portal reads right to left.
@@ -72,10 +82,12 @@ class PortalJourneyTest(BrowserTestCase):
         page.get_by_role("button", name="Change language").click()
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
         expect(page.locator("html")).to_have_attribute("lang", "fa")
+        assert_accessible(page)
 
         # On a phone the page fits the screen: nothing wider than the viewport.
         page.set_viewport_size({"width": 375, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert_accessible(page)
         self.stop_browser()
 
         claim = BenefitClaim.objects.get(person=self.insured)

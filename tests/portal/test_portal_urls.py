@@ -82,3 +82,12 @@ def test_every_form_of_the_portal_carries_the_csrf_token(person_account):
     for url in urls:
         count, missing = post_forms_without_token(client.get(url).content.decode())
         assert count >= 1 and missing == [], url
+
+
+def test_every_form_of_the_pages_before_sign_in_carries_the_csrf_token():
+    from django.test import Client
+
+    anonymous = Client()
+    for name in ("login", "register", "register_code"):
+        count, missing = post_forms_without_token(anonymous.get(reverse(f"portal:{name}")).content.decode())
+        assert count >= 1 and missing == [], name
