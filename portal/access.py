@@ -35,6 +35,15 @@ def person_of(request):
     return request._portal_person
 
 
+def actor_of(request):
+    """Who acts in the audit trail when the signed-in account does something in the portal: the
+    person for themselves. (Representation will return a representative actor here: every view
+    takes its actor from this function, never builds one.)"""
+    from audit.actors import Actor
+
+    return Actor.person(person_of(request), user=request.user)
+
+
 def own_case(request, reference):
     """The person's own case ``reference`` as its own type, or 404."""
     found = Case.objects.filter(reference=reference, person=person_of(request)).values_list("pk", "case_type").first()

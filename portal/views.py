@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
 
-from audit.actors import Actor, ActorKind
+from audit.actors import ActorKind
 from audit.models import AuditEvent
 from cases import catalog, labels
 from cases.forms import FilingForm
@@ -24,7 +24,7 @@ from cases.receipts import receipt_pdf as receipt_pdf_bytes
 from registry.models import Payment
 from roles.errors import DomainError
 
-from .access import own_case, person_of, person_required
+from .access import actor_of, own_case, person_of, person_required
 from .forms import AnswerForm, WithdrawForm
 
 # What the person is asked to do, by the state their case waits in.
@@ -129,7 +129,7 @@ def _act(request, reference, form_class, allowed, call, done, slot, kind):
         return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
     if form.is_valid():
         spec = catalog.TYPES[case.case_type]
-        actor = Actor.person(person_of(request), user=request.user)
+        actor = actor_of(request)
         try:
             with transaction.atomic():
                 call(spec, case, actor, form.cleaned_data)
@@ -199,7 +199,7 @@ def file(request, case_type):
             if "check" in request.POST:  # the pre-check only: nothing is filed
                 precheck = form.precheck()
             else:
-                actor = Actor.person(person, user=request.user)
+                actor = actor_of(request)
                 with transaction.atomic():
                     case = form.file(actor)
                     receipt = receipt_issue(
