@@ -11,13 +11,16 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import catalog, labels
+from cases.forms import filing_form
 from cases.models import Receipt
-from cases.receipts import pdf_response, receipt_context, receipt_issue, receipt_pdf, submitted_by
+from cases.receipts import normalised, pdf_response, receipt_context, receipt_issue, receipt_pdf, submitted_by
 from registry.models import Person
+from registry.selectors import on_file
 from roles.errors import DomainError
 
 WORK = "roles.work_cases"
@@ -41,7 +44,7 @@ def counter(request):
         "ssn": ssn,
         "person": person,
         "not_found": bool(ssn) and person is None,
-        "kinds": [{"case_type": t, "label": labels.type_label(t)} for t in catalog.TYPES],
+        "kinds": labels.filing_kinds(),
         "section": "counter",
     }
     return render(request, "backoffice/counter.html", context, status=404 if context["not_found"] else 200)
@@ -54,7 +57,8 @@ def counter_file(request, ssn, case_type):
     person = _person_at_counter(request, ssn)
     if spec is None or person is None:
         raise Http404(_("No such person in your branches."))
-    form = spec.filing(request.POST or None, person=person)
+    today = timezone.localdate()
+    form = filing_form(spec, request.POST, person=person, asked=request.GET, on=today)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -76,6 +80,7 @@ def counter_file(request, ssn, case_type):
         "person": person,
         "case_type": case_type,
         "label": labels.type_label(case_type),
+        "on_file": on_file(person, today),
         "section": "counter",
     }
     return render(
@@ -85,7 +90,11 @@ def counter_file(request, ssn, case_type):
 
 def _counter_receipt(request, code):
     """A receipt of a person of the user's branches (else 404)."""
-    found = Receipt.objects.select_related("case__owning_unit", "person__branch", "actor").filter(code=code).first()
+    found = (
+        Receipt.objects.select_related("case__owning_unit", "person__branch", "actor")
+        .filter(code=normalised(code))
+        .first()
+    )
     if found is None or not request.user.has_perm(WORK, found.person.branch):
         raise Http404(_("No such receipt in your branches."))
     return found

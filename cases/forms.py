@@ -1,6 +1,7 @@
 """Forms of the actions on a case and of filing one, shared by the staff pages, the counter and the
 portal. They only parse input; the services decide what is allowed."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
@@ -8,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.actors import as_actor
+from registry import selectors
 from registry.models import BankAccount, Person
+from rules.parameters import ParameterMissing, param
 
 from .claims import claim_file, claim_precheck
 from .grievances import grievance_file
@@ -236,6 +239,13 @@ class FilingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.person, self.employer = person, employer
 
+    @classmethod
+    def initial_for(cls, person, *, on, asked):
+        """What the registry already holds for such a request of ``person`` on date ``on``, as the
+        form's initial values, so that nobody types what the office knows. ``asked``: what the
+        page was asked for (the query string: a benefit, the case a request is about)."""
+        return {}
+
     def file(self, actor):
         raise NotImplementedError
 
@@ -243,6 +253,14 @@ class FilingForm(forms.Form):
         """What the office's rules find for the request as typed, before it is sent (a
         ``Precheck``), or None for a type without one. Nothing is filed."""
         return None
+
+
+def filing_form(spec, data, *, person, asked, on):
+    """The filing form of the registry entry ``spec`` for ``person``: bound to ``data`` when sent,
+    else prefilled with what the registry holds (``initial_for``) as of ``on``."""
+    if data:
+        return spec.filing(data, person=person)
+    return spec.filing(person=person, initial=spec.filing.initial_for(person, on=on, asked=asked))
 
 
 @dataclass(frozen=True)
@@ -270,6 +288,32 @@ class ClaimFilingForm(FilingForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["benefit_type"].choices = [("", _("Choose a benefit")), *BenefitType.choices]
+
+    @classmethod
+    def initial_for(cls, person, *, on, asked):
+        """The benefit asked for, and the event the registry knows for it: the latest marriage,
+        death in the family, child's birth, end of employment, disability decision, or the day
+        the person reaches the retirement age."""
+        benefit = asked.get("benefit")
+        if benefit not in BenefitType.values:
+            return {}
+        initial = {"benefit_type": benefit}
+        if benefit in (BenefitType.FUNERAL, BenefitType.SURVIVORS):
+            deceased = selectors.latest_death_in_family(person, on)
+            if deceased is not None:
+                initial.update(deceased=deceased.ssn, event_date=deceased.death_date)
+            return initial
+        event = {
+            BenefitType.MARRIAGE: selectors.latest_marriage,
+            BenefitType.MATERNITY: selectors.latest_child_birth,
+            BenefitType.UNEMPLOYMENT: selectors.last_employment_end,
+            BenefitType.DISABILITY: selectors.latest_disability_decision,
+            BenefitType.OLD_AGE: _retirement_day,
+        }.get(benefit)
+        found = event(person, on) if event else None
+        if found is not None:
+            initial["event_date"] = found
+        return initial
 
     def clean_deceased(self):
         ssn = self.cleaned_data["deceased"]
@@ -304,6 +348,17 @@ class ClaimFilingForm(FilingForm):
                 % {"amount": found.amount, "n": found.instalments, "total": found.total}
             )
         return Precheck(eligible=found.eligible, lines=tuple(lines))
+
+
+def _retirement_day(person, on):
+    """The day ``person`` reaches the retirement age in force on ``on`` (None without one)."""
+    try:
+        age = int(param("retirement.age", on))
+    except ParameterMissing:
+        return None
+    born = person.birth_date
+    year = born.year + age
+    return born.replace(year=year) if not (born.month == 2 and born.day == 29) else dt.date(year, 3, 1)
 
 
 class _PeriodForm(FilingForm):
@@ -351,6 +406,17 @@ class WaiverFilingForm(_PeriodForm):
     service, why = staticmethod(waiver_file), "grounds"
 
 
+def _asked_case(key):
+    """``initial_for`` of a request about one of the person's cases, named by ``?<key>=<ref>``
+    (the form's choices hold only the person's own cases, so another reference selects nothing)."""
+
+    def initial_for(cls, person, *, on, asked):
+        reference = asked.get(key, "")
+        return {cls.about: reference} if reference else {}
+
+    return classmethod(initial_for)
+
+
 class _CaseChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.reference
@@ -362,6 +428,9 @@ class GrievanceFilingForm(FilingForm):
     related_case = _CaseChoice(
         label=_("The case it is about"), required=False, queryset=None, to_field_name="reference"
     )
+
+    about = "related_case"
+    initial_for = _asked_case("case")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -383,6 +452,9 @@ class MedicalRequestForm(FilingForm):
     related_claim = _CaseChoice(
         label=_("The claim it is for"), required=False, queryset=None, to_field_name="reference"
     )
+
+    about = "related_claim"
+    initial_for = _asked_case("claim")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -155,3 +155,19 @@ def step_titles(flow_class):
 def state_in_sentence(case):
     """The state of ``case`` as it reads inside a sentence ("the case is in review")."""
     return str(state_label(case.case_type, case.state)).lower()
+
+
+def filing_kinds():
+    """The requests that can be filed, in the registry's order, each with its label; the claim
+    with one entry per benefit (``?benefit=``), so its form comes with the benefit chosen."""
+    from . import catalog
+    from .models import BenefitType
+
+    return [
+        {
+            "case_type": case_type,
+            "label": type_label(case_type),
+            "benefits": BenefitType.choices if case_type == CaseType.BENEFIT_CLAIM else (),
+        }
+        for case_type in catalog.TYPES
+    ]

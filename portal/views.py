@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import can_proceed
@@ -17,11 +18,13 @@ from django_fsm import can_proceed
 from audit.actors import ActorKind
 from audit.models import AuditEvent
 from cases import catalog, labels
-from cases.forms import FilingForm
+from cases.forms import FilingForm, filing_form
+from cases.labels import filing_kinds
 from cases.models import Case, Notification, Receipt
 from cases.receipts import normalised, pdf_response, receipt_context, receipt_issue, submitted_by
 from cases.receipts import receipt_pdf as receipt_pdf_bytes
 from registry.models import Payment
+from registry.selectors import on_file
 from roles.errors import DomainError
 
 from .access import actor_of, own_case, person_of, person_required
@@ -180,8 +183,7 @@ def case_withdraw(request, reference):
 @require_GET
 def file_index(request):
     """The requests a person may file online: one per case type of the registry."""
-    kinds = [{"case_type": t, "label": labels.type_label(t)} for t in catalog.TYPES]
-    return render(request, "portal/file_index.html", {"kinds": kinds, "section": "file"})
+    return render(request, "portal/file_index.html", {"kinds": filing_kinds(), "section": "file"})
 
 
 @person_required
@@ -192,7 +194,8 @@ def file(request, case_type):
     if spec is None:
         raise Http404
     person = person_of(request)
-    form = spec.filing(request.POST or None, person=person)
+    today = timezone.localdate()
+    form = filing_form(spec, request.POST, person=person, asked=request.GET, on=today)
     precheck = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,6 +219,7 @@ def file(request, case_type):
         "case_type": case_type,
         "label": labels.type_label(case_type),
         "checks": type(form).precheck is not FilingForm.precheck,
+        "on_file": on_file(person, today),
         "precheck": precheck,
         "section": "file",
     }

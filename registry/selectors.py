@@ -5,7 +5,15 @@ from django.db.models import Q, Sum
 from rules.benefits import ContributionRecord
 from rules.dependants import WHOLLY_DISABLED_PERCENT
 
-from .models import BankAccount, ContributionEntry, DisabilityAssessment, PayeeDesignation
+from .models import (
+    BankAccount,
+    CivilRegistryRecord,
+    ContributionEntry,
+    Dependant,
+    DisabilityAssessment,
+    PayeeDesignation,
+    Person,
+)
 
 
 def contribution_record(person, start=None, end=None):
@@ -79,3 +87,74 @@ def payee_designation_in_force(beneficiary, on):
         .order_by("-active_from", "-id")
         .first()
     )
+
+
+def latest_marriage(person, on):
+    """The date of the person's latest marriage the civil registry reported by ``on``, or None."""
+    return (
+        CivilRegistryRecord.objects.filter(
+            kind=CivilRegistryRecord.Kind.MARRIAGE, person_ssn=person.ssn, event_date__lte=on
+        )
+        .order_by("-event_date")
+        .values_list("event_date", flat=True)
+        .first()
+    )
+
+
+def latest_death_in_family(person, on):
+    """The family member (a dependant of the person, or an insured person the person depended on)
+    who died most recently by ``on``, or None: who a funeral grant or a survivor's pension is for."""
+    return (
+        Person.objects.filter(death_date__isnull=False, death_date__lte=on)
+        .filter(Q(supported_by__insured=person) | Q(dependants__dependant=person))
+        .order_by("-death_date", "-pk")
+        .first()
+    )
+
+
+def latest_child_birth(person, on):
+    """The birth date of the person's youngest child registered as their dependant, or None."""
+    return (
+        Person.objects.filter(
+            supported_by__insured=person, supported_by__relationship=Dependant.Relationship.CHILD, birth_date__lte=on
+        )
+        .order_by("-birth_date")
+        .values_list("birth_date", flat=True)
+        .first()
+    )
+
+
+def last_employment_end(person, on):
+    """The end of the person's latest employment that ended by ``on`` (none running), or None."""
+    periods = list(person.employments.filter(start__lte=on).values_list("end", flat=True))
+    if not periods or None in periods or max(periods) > on:
+        return None
+    return max(periods)
+
+
+def latest_disability_decision(person, on):
+    return (
+        DisabilityAssessment.objects.filter(person=person, decided_on__lte=on)
+        .order_by("-decided_on")
+        .values_list("decided_on", flat=True)
+        .first()
+    )
+
+
+def on_file(person, on):
+    """What the office holds about ``person`` on date ``on`` that a request relies on, as (label,
+    value) pairs for the person to check before sending: identity, contacts, home branch and the
+    account payments go to (two queries)."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    account = verified_bank_account(person, on)
+    return [
+        (_("Name"), f"{person.first_name} {person.last_name}"),
+        (_("Social security number"), person.ssn),
+        (_("Date of birth"), date_format(person.birth_date)),
+        (_("E-mail"), person.email or _("none on file")),
+        (_("Mobile phone"), person.phone or _("none on file")),
+        (_("Home branch"), str(person.branch)),
+        (_("Payments go to"), account.iban if account else _("no verified account on file")),
+    ]
