@@ -12,6 +12,9 @@ SOCIUS_SMS_FILE_PATH      folder for cases.sms.FileSmsBackend
 SOCIUS_SESSION_IDLE_MINUTES / SOCIUS_SESSION_MAX_HOURS   staff sessions end when idle (30) / after (10 h)
 SOCIUS_LOGIN_FAILURES_PER_USERNAME / _PER_ADDRESS / SOCIUS_LOGIN_FAILURE_WINDOW_MINUTES   lockout (5 / 20 / 15)
 SOCIUS_TRUSTED_PROXY_COUNT   reverse proxies in front that set X-Forwarded-For (default 0: REMOTE_ADDR)
+SOCIUS_HSTS_SECONDS       Strict-Transport-Security max-age (default one year; 0 in development); SOCIUS_HSTS_PRELOAD=0 leaves the preload list
+SOCIUS_SSL_REDIRECT       redirect plain HTTP to HTTPS (default on; off in development)
+SOCIUS_PROXY_SSL_HEADER   1 when a reverse proxy terminates TLS and sets X-Forwarded-Proto
 """
 
 import os
@@ -75,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "backoffice.language.UserLanguageMiddleware",
@@ -128,6 +132,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 # guardian looks for its own backend by name; ours is a subclass of it (roles/backends.py).
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
+# Argon2id first; a password stored with an older hasher is re-hashed with it at its next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -171,6 +182,31 @@ OTP_TOTP_SYNC = False  # accept exactly one step either side of the server's clo
 OTP_TOTP_THROTTLE_FACTOR = 0  # the lockout above limits guessing
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS only outside development: HSTS and the redirect (behind a TLS-terminating proxy, trust its
+# X-Forwarded-Proto with SOCIUS_PROXY_SSL_HEADER=1).
+SECURE_HSTS_SECONDS = int(os.environ.get("SOCIUS_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("SOCIUS_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31536000)
+SECURE_SSL_REDIRECT = env_bool("SOCIUS_SSL_REDIRECT", not DEBUG)
+if env_bool("SOCIUS_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # a document preview allows its own page to frame it (backoffice.views)
+# Content-Security-Policy on every page (django-csp): the pages load scripts, styles and images
+# only from the site itself, inline code never runs, and no other site may frame them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
 
 # viewflow: lock the process row while a task moves (the default is no lock).
 VIEWFLOW = {}
@@ -183,7 +219,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Socius API", "VERSION": "0.1.0"}
+# The schema is for signed-in staff only, like the API it describes.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Socius API",
+    "VERSION": "0.1.0",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
 
 # Celery. With no broker configured, tasks run eagerly in-process (first run, tests on SQLite).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

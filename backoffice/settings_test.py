@@ -12,6 +12,8 @@ EMAIL_BACKEND = os.environ.get("SOCIUS_EMAIL_BACKEND", "django.core.mail.backend
 MEDIA_ROOT = os.environ.get("SOCIUS_MEDIA_ROOT") or tempfile.mkdtemp(prefix="socius-media-")
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
 ALLOWED_HOSTS = ["*"]
 # Tests run tasks in-process; the integration tests that start a real worker switch this off
 # for themselves (tests/integration/worker.py).
