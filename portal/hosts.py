@@ -3,8 +3,8 @@
 urlconf, where the portal stays under ``/portal/``."""
 
 from django.conf import settings
-from django.urls import set_urlconf
 from django.http.request import split_domain_port
+from django.urls import set_urlconf
 
 HOST_URLCONF = "portal.host_urls"
 

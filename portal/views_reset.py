@@ -48,7 +48,9 @@ def reset_code(request):
         try:
             if code_id is None:
                 raise DomainError(_("This code has expired. Start again to receive a new one."), field="code")
-            password_reset_finish(code_id=code_id, code=form.cleaned_data["code"], password=form.cleaned_data["password"])
+            password_reset_finish(
+                code_id=code_id, code=form.cleaned_data["code"], password=form.cleaned_data["password"]
+            )
         except DomainError as exc:
             form.add_error("code", exc.message)
         except ValidationError as exc:

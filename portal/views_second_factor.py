@@ -115,8 +115,7 @@ def verify(request):
 
 def _enrolled(user):
     return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-        or second_factor.contact_device(user) is not None
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists() or second_factor.contact_device(user) is not None
     )
 
 
