@@ -213,3 +213,13 @@ def test_staff_keep_the_authenticator_only(team):
     assert client.post("/portal/login/enrol/", {"method": "email"})["Location"] == "/portal/login/"
     assert client.get("/account/enrol/").status_code == 200
     assert not ContactCodeDevice.objects.exists() and not OneTimeCode.objects.exists()
+
+
+def test_removing_the_code_device_ends_the_sessions_it_verified(account, fixed_clock):
+    device = ContactCodeDevice.objects.create(user=account.user, name="email", channel="email", confirmed=True)
+    client, _answer = password_login(account)
+    client.get("/portal/login/code/")
+    assert client.post("/portal/login/code/", {"code": last_code(account.person)})["Location"] == "/portal/"
+    device.delete()
+    fixed_clock.shift(dt.timedelta(seconds=61))  # the device is checked once a minute
+    assert client.get("/portal/")["Location"].startswith("/portal/login/")
