@@ -28,7 +28,10 @@ from . import security
 OPEN_BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "account_verify", "account_enrol", "set_language"})
 # The portal's pages are in this URL namespace; the steps of its login, before the second factor.
 PORTAL_NAMESPACE = "portal"
-PORTAL_OPEN_BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "verify", "enrol", "register", "register_code"})
+PORTAL_OPEN_BEFORE_SECOND_FACTOR = frozenset(
+    {"login", "logout", "verify", "enrol", "enrol_app", "enrol_code", "register", "register_code"}
+    | {"reset", "reset_code", "oidc_start", "oidc_callback"}
+)
 # Pages of either side (the language switch, the public check of a receipt).
 BOTH_SIDES = frozenset({"set_language", "receipt_verify"})
 

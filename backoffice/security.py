@@ -162,6 +162,16 @@ def mark_verified(request, device):
     request.session[SESSION_VERIFIED] = device.persistent_id
 
 
+PROVIDER_MARK = "identity-provider:"  # the second factor passed at an identity provider
+
+
+def mark_verified_by_provider(request, provider):
+    """An identity provider's sign-in stands for both factors (``portal.oidc``): a new session
+    key, and the provider recorded in the session instead of a device."""
+    request.session.cycle_key()
+    request.session[SESSION_VERIFIED] = PROVIDER_MARK + provider
+
+
 def is_verified(session):
     return bool(session.get(SESSION_VERIFIED))
 
@@ -199,7 +209,7 @@ def verified_device_gone(request):
     from django_otp.models import Device
 
     mark = request.session.get(SESSION_VERIFIED)
-    if not mark:
+    if not mark or mark.startswith(PROVIDER_MARK):
         return False
     device = Device.from_persistent_id(mark)
     return device is None or not device.confirmed or device.user_id != request.user.pk

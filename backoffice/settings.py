@@ -15,6 +15,8 @@ SOCIUS_TRUSTED_PROXY_COUNT   reverse proxies in front that set X-Forwarded-For (
 SOCIUS_HSTS_SECONDS       Strict-Transport-Security max-age (default one year; 0 in development); SOCIUS_HSTS_PRELOAD=0 leaves the preload list
 SOCIUS_SSL_REDIRECT       redirect plain HTTP to HTTPS (default on; off in development)
 SOCIUS_PROXY_SSL_HEADER   1 when a reverse proxy terminates TLS and sets X-Forwarded-Proto
+SOCIUS_PORTAL_HOST        a host name serving the portal at its root (default: none)
+SOCIUS_OIDC_*             sign-in through a national identity provider (off unless SOCIUS_OIDC_CLIENT_ID is set)
 """
 
 import os
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.hosts.PortalHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "backoffice.language.UserLanguageMiddleware",
@@ -207,6 +210,30 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     }
 }
+
+# The portal on its own host name (portal/hosts.py): requests to this host are served the portal
+# at the root (portal/host_urls.py), and no staff page. Empty: the portal is only under /portal/.
+SOCIUS_PORTAL_HOST = os.environ.get("SOCIUS_PORTAL_HOST", "").strip().lower()
+
+# Portal sign-in through a national identity provider (OpenID Connect, portal/oidc.py), off
+# unless a client id is set. Endpoints one by one, or a discovery document for the empty ones.
+OIDC_RP_CLIENT_ID = os.environ.get("SOCIUS_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("SOCIUS_OIDC_CLIENT_SECRET", "")
+if OIDC_RP_CLIENT_ID and not OIDC_RP_CLIENT_SECRET:
+    raise ImproperlyConfigured("SOCIUS_OIDC_CLIENT_SECRET must be set with SOCIUS_OIDC_CLIENT_ID.")
+SOCIUS_OIDC_DISCOVERY_URL = os.environ.get("SOCIUS_OIDC_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("SOCIUS_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("SOCIUS_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("SOCIUS_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("SOCIUS_OIDC_JWKS_ENDPOINT", "")
+SOCIUS_OIDC_ISSUER = os.environ.get("SOCIUS_OIDC_ISSUER", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("SOCIUS_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("SOCIUS_OIDC_SCOPES", "openid")
+SOCIUS_OIDC_SSN_CLAIM = os.environ.get("SOCIUS_OIDC_SSN_CLAIM", "national_id")
+SOCIUS_OIDC_PROVIDER_NAME = os.environ.get("SOCIUS_OIDC_PROVIDER_NAME", "")
+OIDC_AUTHENTICATION_CALLBACK_URL = "portal:oidc_callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
 
 # viewflow: lock the process row while a task moves (the default is no lock).
 VIEWFLOW = {}

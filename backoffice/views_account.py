@@ -49,6 +49,7 @@ class Side:
     login_title: str
     username_label: str
     register: str = ""  # where a newcomer opens an account, on a side that has it
+    login_extra: str = ""  # a template the login page includes (the side's other ways in)
 
     def admits(self, user):
         return security.side_of_account(user) == self.name

@@ -49,3 +49,31 @@ class RegisterCodeForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+class SentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("The code we sent you"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": r"[0-9 ]*", "autofocus": True}
+        ),
+    )
+
+
+class SecondFactorChoiceForm(forms.Form):
+    APP = "app"
+
+    method = forms.ChoiceField(label=_("How do you want to receive your login codes?"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, channels=(), **kwargs):
+        from .models import ContactCodeDevice
+
+        super().__init__(*args, **kwargs)
+        labels = {
+            ContactCodeDevice.Channel.SMS: _("A code by text message (SMS) to the mobile phone we hold for you"),
+            ContactCodeDevice.Channel.EMAIL: _("A code by e-mail to the address we hold for you"),
+        }
+        self.fields["method"].choices = [(self.APP, _("An authenticator app on my phone"))] + [
+            (channel.value, labels[channel]) for channel in channels
+        ]

@@ -2,15 +2,22 @@
 
 from django.urls import path
 
-from . import views, views_account, views_register
+from . import views, views_account, views_oidc, views_register, views_reset
+from . import views_second_factor as second_factor
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views_account.login, name="login"),
-    path("login/code/", views_account.verify, name="verify"),
-    path("login/enrol/", views_account.enrol, name="enrol"),
+    path("login/code/", second_factor.verify, name="verify"),
+    path("login/enrol/", second_factor.enrol, name="enrol"),
+    path("login/enrol/app/", second_factor.enrol_app, name="enrol_app"),
+    path("login/enrol/code/", second_factor.enrol_code, name="enrol_code"),
+    path("login/provider/", views_oidc.start, name="oidc_start"),
+    path("login/provider/callback/", views_oidc.callback, name="oidc_callback"),
+    path("password/reset/", views_reset.reset, name="reset"),
+    path("password/reset/code/", views_reset.reset_code, name="reset_code"),
     path("logout/", views_account.logout, name="logout"),
     path("register/", views_register.register, name="register"),
     path("register/code/", views_register.register_code, name="register_code"),

@@ -18,7 +18,8 @@ PORTAL = Side(
     login_title=gettext_lazy("Sign in to your e-services"),
     username_label=gettext_lazy("Social security number"),
     register="portal:register",
+    login_extra="portal/_login_extra.html",
 )
 
-login, verify, enrol = side_views(PORTAL)
+login, verify, enrol = side_views(PORTAL)  # verify and enrol: see portal.views_second_factor
 logout = auth_views.LogoutView.as_view(next_page="portal:login")

@@ -59,6 +59,6 @@ def register_code(request):
             request.session.pop(SESSION_CODE, None)
             auth_login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
             security.mark_side(request.session, security.PORTAL_SIDE)
-            messages.success(request, _("Your account is open. Now set up your authenticator app."))
+            messages.success(request, _("Your account is open. Now choose the second step of your login."))
             return redirect("portal:enrol")
     return render(request, "portal/register_code.html", {"form": form}, status=400 if form.errors else 200)
