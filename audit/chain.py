@@ -1,11 +1,31 @@
-"""Canonical encoding and hashing of audit events and checkpoints."""
+"""Canonical encoding and hashing of audit events and checkpoints.
+
+Events and checkpoints are sealed with HMAC-SHA256 under the audit key (``settings.AUDIT_KEY``,
+from the environment; the database never holds it): someone who can write to the database but
+does not have the key cannot recompute the hashes after changing a record."""
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
 GENESIS = "0" * 64
+
+
+def audit_key():
+    key = getattr(settings, "AUDIT_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("AUDIT_KEY (SOCIUS_AUDIT_KEY) must be set to seal the audit trail.")
+    return key.encode() if isinstance(key, str) else key
+
+
+def seal(data):
+    """HMAC-SHA256 under the audit key of ``data``'s canonical JSON encoding."""
+    return hmac.new(audit_key(), _canonical(data).encode(), hashlib.sha256).hexdigest()
 
 
 def _default(value):
@@ -53,7 +73,7 @@ def event_hash(event):
         value = getattr(event, key, None)
         if value:
             data[key] = value
-    return hashlib.sha256(_canonical(data).encode()).hexdigest()
+    return seal(data)
 
 
 class HeadsDigest:
@@ -89,4 +109,4 @@ def checkpoint_hash(cp):
         "heads_digest": cp.heads_digest,
         "prev_hash": cp.prev_hash,
     }
-    return hashlib.sha256(_canonical(data).encode()).hexdigest()
+    return seal(data)

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import anchors
 from .actors import as_actor
 from .chain import GENESIS, HeadsDigest, checkpoint_hash, event_hash, jsonable
 from .context import current_client_ip, current_request_id
@@ -221,4 +222,6 @@ def create_checkpoint(*, now=None, settle=None, wait=None):
                     for t, i, q, h in batch
                 ]
             )
+        # Also published outside the database once committed (audit.anchors).
+        transaction.on_commit(anchors.publish_quietly)
         return cp

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, Func, IntegerField, OuterRef, Subquery
 from django.utils.module_loading import import_string
 
+from . import anchors as anchors_module
 from .chain import GENESIS, HeadsDigest, checkpoint_hash, event_hash
 from .models import AuditCheckpoint, AuditCheckpointHead, AuditEvent
 
@@ -66,6 +67,7 @@ class VerifyResult:
     chains_checked: int = 0
     checkpoints_checked: int = 0
     heads_checked: int = 0
+    anchors_checked: int = 0
     problems: list = field(default_factory=list)
 
     @property
@@ -226,6 +228,68 @@ def _check_checkpoints(checkpoints, heads, result, problems):
         head = next(heads, None)
 
 
+def _anchor_batches(anchors, size=500):
+    iterator = iter(anchors)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _verify_anchors(result, problems, anchors):
+    """The checkpoints published outside the database (``audit.anchors``) must be in it as they
+    were published. Where one is missing or differs, the heads it anchored are checked against
+    the events, so that the problem names the first event that differs (a tail or a whole chain
+    removed, then the checkpoints rewritten) before the checkpoint itself."""
+    for batch in _anchor_batches(anchors):
+        held = dict(AuditCheckpoint.objects.filter(pk__in=[a.pk for a in batch]).values_list("pk", "hash"))
+        for anchor in batch:
+            result.anchors_checked += 1
+            if held.get(anchor.pk) == anchor.hash:
+                continue
+            _check_anchored_heads(anchor, problems)
+            if anchor.pk not in held:
+                problems.add(f"checkpoint {anchor.pk}: published outside the database but missing from it (removed)")
+            else:
+                problems.add(f"checkpoint {anchor.pk}: differs from the one published outside the database (replaced)")
+
+
+def _check_anchored_heads(anchor, problems):
+    """Each head the anchor names must still be in its chain with its hash."""
+    size = _head_batch_size()
+    for start in range(0, len(anchor.heads), size):
+        batch = anchor.heads[start : start + size]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT s.column1, s.column2, s.column3, e.id, e.hash,
+                           (SELECT MAX(m.seq) FROM {_EVENTS} m
+                             WHERE m.subject_type = s.column1 AND m.subject_id = s.column2)
+                    FROM (VALUES {values}) AS s
+                    LEFT JOIN {_EVENTS} e
+                      ON e.subject_type = s.column1 AND e.subject_id = s.column2 AND e.seq = s.column3
+                    WHERE e.hash IS NULL OR e.hash <> s.column4
+                    ORDER BY s.column1, s.column2""",
+                [value for head in batch for value in head],
+            )
+            rows = cursor.fetchall()
+        for subject_type, subject_id, seq, event_id, _hash, last_seq in rows:
+            where = f"chain {subject_type}:{subject_id}"
+            if last_seq is None:
+                problems.add(
+                    f"{where}: removed; checkpoint {anchor.pk}, published outside the database, "
+                    f"anchored its events #1 to #{seq}"
+                )
+            elif event_id is None:
+                problems.add(
+                    f"{where}: event #{last_seq + 1} and the following ones up to #{seq} removed; "
+                    f"checkpoint {anchor.pk}, published outside the database, anchored #{seq}"
+                )
+            else:
+                problems.add(
+                    f"event {event_id} ({subject_type}:{subject_id} #{seq}): differs from the hash checkpoint "
+                    f"{anchor.pk} published outside the database"
+                )
+
+
 def _verify_expected(result, problems, expected):
     for cp_id, cp_hash in expected:
         found = AuditCheckpoint.objects.filter(pk=cp_id).values_list("hash", flat=True).first()
@@ -287,9 +351,11 @@ def _verify_head_sources(result, problems, sources):
                 _check_heads(batch, path, problems)
 
 
-def verify_all(*, stop_at_first=True, head_sources=None, expected_checkpoints=()):
+def verify_all(*, stop_at_first=True, head_sources=None, expected_checkpoints=(), anchors=None):
     """Verify the whole trail. ``head_sources`` defaults to ``settings.AUDIT_HEAD_SOURCES``;
-    ``expected_checkpoints``: (id, hash) pairs recorded outside the database."""
+    ``expected_checkpoints``: (id, hash) pairs recorded outside the database; ``anchors``:
+    the published checkpoints (``audit.anchors.read``), by default those of the configured sink.
+    An anchor that cannot be read is itself a problem."""
     if head_sources is None:
         head_sources = getattr(settings, "AUDIT_HEAD_SOURCES", ())
     result = VerifyResult()
@@ -297,6 +363,11 @@ def verify_all(*, stop_at_first=True, head_sources=None, expected_checkpoints=()
     try:
         with _read_snapshot():
             _verify_chains(result, problems)
+            try:
+                published = anchors_module.published() if anchors is None else anchors
+                _verify_anchors(result, problems, published or ())
+            except anchors_module.AnchorError as exc:
+                problems.add(str(exc))
             _verify_checkpoints(result, problems)
             _verify_expected(result, problems, expected_checkpoints)
             _verify_head_sources(result, problems, head_sources)

@@ -2,6 +2,9 @@
 
 SOCIUS_DEBUG=1            development mode (the only mode with a built-in secret key)
 SOCIUS_SECRET_KEY         required outside development
+SOCIUS_AUDIT_KEY          required outside development: seals the audit trail (never stored in the database)
+SOCIUS_AUDIT_ANCHORS      where checkpoints are published outside the database (default: var/audit-anchors.jsonl)
+SOCIUS_AUDIT_ANCHOR_SECONDS  how often (default 60)
 SOCIUS_ALLOWED_HOSTS      comma-separated host names
 DATABASE_URL              e.g. postgres://socius@db/socius; default: SQLite in var/
 CELERY_BROKER_URL         e.g. redis://127.0.0.1:6379/0; unset = tasks run eagerly in-process
@@ -37,18 +40,28 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("SOCIUS_DEBUG")
-SECRET_KEY = os.environ.get("SOCIUS_SECRET_KEY", "")
-if not SECRET_KEY:
+
+
+def secret_from_environment(name, dev_file):
+    """A secret from the environment; in development only, a random one kept in var/."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
     if not DEBUG:
-        raise ImproperlyConfigured("SOCIUS_SECRET_KEY must be set (or SOCIUS_DEBUG=1 for development).")
-    # Development only: a random key kept in var/, made on first start.
-    _key_file = BASE_DIR / "var" / ".dev-secret-key"
-    if not _key_file.exists():
+        raise ImproperlyConfigured(f"{name} must be set (or SOCIUS_DEBUG=1 for development).")
+    key_file = BASE_DIR / "var" / dev_file
+    if not key_file.exists():
         import secrets
 
-        _key_file.parent.mkdir(parents=True, exist_ok=True)
-        _key_file.write_text(secrets.token_urlsafe(50))
-    SECRET_KEY = _key_file.read_text().strip()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = secret_from_environment("SOCIUS_SECRET_KEY", ".dev-secret-key")
+# The audit trail's sealing key (audit.chain): kept out of the database, so that someone who can
+# write to it cannot recompute the hashes of what they change.
+AUDIT_KEY = secret_from_environment("SOCIUS_AUDIT_KEY", ".dev-audit-key")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("SOCIUS_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 
@@ -277,8 +290,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # we ever schedule (notification retries wait at most 1 hour: cases.tasks.RETRY_DELAYS) and
 # the longest task run, or delayed tasks would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Every checkpoint is also published outside the database (audit.anchors): a file path (on
+# append-only storage), "syslog:/dev/log" or "syslog:host:port"; the beat writes one every
+# AUDIT_ANCHOR_SECONDS, which bounds the window of events no published anchor covers yet.
+AUDIT_ANCHOR_SINK = os.environ.get("SOCIUS_AUDIT_ANCHORS", str(BASE_DIR / "var" / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_SECONDS = float(os.environ.get("SOCIUS_AUDIT_ANCHOR_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
-    "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
+    "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": AUDIT_ANCHOR_SECONDS},
     "payment-run": {"task": "cases.tasks.pay_due_claims_task", "schedule": 24 * 3600.0},
     "deadlines": {"task": "cases.tasks.mark_overdue_task", "schedule": 24 * 3600.0},
     # Every minute: a dated role or delegation takes effect within a minute of local midnight.

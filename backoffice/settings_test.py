@@ -4,6 +4,7 @@ import os
 import tempfile
 
 os.environ.setdefault("SOCIUS_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
+os.environ.setdefault("SOCIUS_AUDIT_KEY", "test-only-audit-key-not-for-any-deployment")
 
 from .settings import *  # noqa: E402,F403
 
@@ -18,3 +19,5 @@ ALLOWED_HOSTS = ["*"]
 # Tests run tasks in-process; the integration tests that start a real worker switch this off
 # for themselves (tests/integration/worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# Anchoring off: the anchors' own tests point it to a file of their own (tests/audit/test_anchors.py).
+AUDIT_ANCHOR_SINK = os.environ.get("SOCIUS_AUDIT_ANCHORS", "")

@@ -26,6 +26,7 @@ def test_check_deploy_finds_nothing_with_the_documented_production_environment()
     env.update(
         DJANGO_SETTINGS_MODULE="backoffice.settings",
         SOCIUS_SECRET_KEY=secrets.token_urlsafe(60),
+        SOCIUS_AUDIT_KEY=secrets.token_urlsafe(60),
         SOCIUS_ALLOWED_HOSTS="socius.example.org",
     )
     result = subprocess.run(
@@ -38,7 +39,7 @@ def test_check_deploy_finds_nothing_with_the_documented_production_environment()
     )
     assert result.returncode == 0, result.stdout + result.stderr
     readme = (ROOT / "README.md").read_text()
-    assert "SOCIUS_SECRET_KEY" in readme and "SOCIUS_ALLOWED_HOSTS" in readme
+    assert all(name in readme for name in ("SOCIUS_SECRET_KEY", "SOCIUS_AUDIT_KEY", "SOCIUS_ALLOWED_HOSTS"))
 
 
 def test_every_page_carries_a_content_security_policy(client):

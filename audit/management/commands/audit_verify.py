@@ -1,7 +1,9 @@
+import os
 import re
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit import anchors
 from audit.verify import verify_all
 
 _ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
@@ -29,13 +31,27 @@ class Command(BaseCommand):
             metavar="ID:HASH",
             help="a checkpoint recorded outside the database (as audit_checkpoint printed it); repeatable",
         )
+        parser.add_argument(
+            "--anchors",
+            metavar="FILE",
+            help="the published anchors to compare with (an export of a syslog sink); "
+            "default: the configured sink (SOCIUS_AUDIT_ANCHORS)",
+        )
 
     def handle(self, *args, **options):
         expected = [_anchor(value) for value in options["expect_checkpoint"]]
-        result = verify_all(stop_at_first=not options["all"], expected_checkpoints=expected)
+        published = None
+        if options["anchors"]:
+            if not os.path.isfile(options["anchors"]):
+                raise CommandError(f"--anchors: no such file {options['anchors']!r}")
+            published = anchors.read(anchors.FileSink(options["anchors"]).lines())
+        elif anchors.sink() is not None and anchors.published() is None:
+            raise CommandError("the anchor sink cannot be read back: give an export with --anchors FILE")
+        result = verify_all(stop_at_first=not options["all"], expected_checkpoints=expected, anchors=published)
         summary = (
             f"checked {result.events_checked} events in {result.chains_checked} chains, "
-            f"{result.checkpoints_checked} checkpoints and {result.heads_checked} recorded chain heads"
+            f"{result.checkpoints_checked} checkpoints and {result.heads_checked} recorded chain heads, "
+            f"against {result.anchors_checked} checkpoints published outside the database"
         )
         if result.ok:
             self.stdout.write(f"OK: {summary}")
