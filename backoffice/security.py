@@ -19,6 +19,7 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -82,6 +83,13 @@ def is_locked_out(username, address):
         _username_failures(_username_key(username), since, per_username) >= per_username
         or _address_failures(address, since, per_address) >= per_address
     )
+
+
+def spend_a_password_check(password):
+    """Hash ``password`` once and forget it: a locked-out attempt then takes as long as a wrong
+    password, so the answer's timing does not tell that an account is locked out (what Django's
+    backend does for an unknown user name)."""
+    get_user_model()().set_password(password)
 
 
 def record_refused(username, address, stage):

@@ -98,6 +98,7 @@ def _password_login(request, side):
         user = None
         with security.attempt_lock(username):
             if security.is_locked_out(username, address):
+                security.spend_a_password_check(form.cleaned_data["password"])
                 security.record_refused(username, address, LoginStage.PASSWORD)
             else:
                 user = authenticate(request, username=username, password=form.cleaned_data["password"])

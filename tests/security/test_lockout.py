@@ -193,3 +193,25 @@ def test_the_records_are_listed_read_only_in_the_admin_site(admin_client):
     page = admin_client.get(reverse("admin:backoffice_loginfailure_changelist"))
     assert page.status_code == 200 and "192.0.2.1" in page.content.decode()
     assert admin_client.get(reverse("admin:backoffice_loginfailure_add")).status_code == 403
+
+
+def test_a_locked_out_attempt_hashes_the_password_as_a_wrong_one_does(client, team, monkeypatch):
+    """The time an answer takes does not tell a lockout from a wrong password: both hash once."""
+    from django.contrib.auth import base_user, hashers
+
+    hashed = []
+    real = hashers.make_password
+
+    def counting(password, *args, **kwargs):
+        hashed.append(password)
+        return real(password, *args, **kwargs)
+
+    monkeypatch.setattr(base_user, "make_password", counting)
+    checked = []
+    real_check = hashers.check_password
+    monkeypatch.setattr(base_user, "check_password", lambda *a, **k: checked.append(a[0]) or real_check(*a, **k))
+    for _ in range(5):
+        attempt(client, "op_na", "wrong")
+    assert checked == ["wrong"] * 5 and hashed == []
+    assert refused(attempt(client, "op_na", PASSWORD))
+    assert checked == ["wrong"] * 5 and hashed == [PASSWORD]
