@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import LoginFailure
 
@@ -17,3 +18,10 @@ class LoginFailureAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Authenticators are enrolled by their holders and reset through the staff administration
+# (roles.two_factor); django-otp's own admin would show or accept secrets in clear, which are
+# kept encrypted (roles.devices).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

@@ -3,6 +3,7 @@
 SOCIUS_DEBUG=1            development mode (the only mode with a built-in secret key)
 SOCIUS_SECRET_KEY         required outside development
 SOCIUS_AUDIT_KEY          required outside development: seals the audit trail (never stored in the database)
+SOCIUS_DEVICE_KEY         required outside development: encrypts the authenticator secrets at rest
 SOCIUS_AUDIT_ANCHORS      where checkpoints are published outside the database (default: var/audit-anchors.jsonl)
 SOCIUS_AUDIT_ANCHOR_SECONDS  how often (default 60)
 SOCIUS_ALLOWED_HOSTS      comma-separated host names
@@ -62,6 +63,8 @@ SECRET_KEY = secret_from_environment("SOCIUS_SECRET_KEY", ".dev-secret-key")
 # The audit trail's sealing key (audit.chain): kept out of the database, so that someone who can
 # write to it cannot recompute the hashes of what they change.
 AUDIT_KEY = secret_from_environment("SOCIUS_AUDIT_KEY", ".dev-audit-key")
+# The key encrypting authenticator secrets at rest (roles.two_factor).
+DEVICE_KEY = secret_from_environment("SOCIUS_DEVICE_KEY", ".dev-device-key")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("SOCIUS_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 

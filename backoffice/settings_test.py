@@ -5,6 +5,7 @@ import tempfile
 
 os.environ.setdefault("SOCIUS_SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
 os.environ.setdefault("SOCIUS_AUDIT_KEY", "test-only-audit-key-not-for-any-deployment")
+os.environ.setdefault("SOCIUS_DEVICE_KEY", "test-only-device-key-not-for-any-deployment")
 
 from .settings import *  # noqa: E402,F403
 

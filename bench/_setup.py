@@ -20,6 +20,7 @@ def django_setup():
     if not os.environ.get("SOCIUS_DEBUG"):
         # A throw-away key: the bench signs nothing that outlives it.
         os.environ.setdefault("SOCIUS_SECRET_KEY", secrets.token_urlsafe(40))
+        os.environ.setdefault("SOCIUS_DEVICE_KEY", secrets.token_urlsafe(40))
         os.environ.setdefault("SOCIUS_AUDIT_KEY", "bench-only-audit-key")  # the one seed_scale.sh seals with
     import django
 

@@ -87,9 +87,8 @@ def take_next(client):
 def log_in(client, user):
     """Log ``user`` in with both factors: a login, then the session marked as verified by the
     user's authenticator (a confirmed one is added to the benchmark database when they have none)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     from backoffice.security import SESSION_VERIFIED
+    from roles.devices import SealedTOTPDevice as TOTPDevice
 
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

@@ -24,6 +24,7 @@ export DATABASE_URL="$PG/$DB"
 export SOCIUS_SECRET_KEY="${SOCIUS_SECRET_KEY:-$($PY -c 'import secrets; print(secrets.token_urlsafe(40))')}"
 # One fixed audit key for the bench, so that the verification benches read what seeding sealed.
 export SOCIUS_AUDIT_KEY="${SOCIUS_AUDIT_KEY:-bench-only-audit-key}"
+export SOCIUS_DEVICE_KEY="${SOCIUS_DEVICE_KEY:-$($PY -c 'import secrets; print(secrets.token_urlsafe(40))')}"
 export SOCIUS_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
 unset SOCIUS_DEBUG CELERY_BROKER_URL
 

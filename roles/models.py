@@ -182,3 +182,6 @@ class StaffPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.language}"
+
+
+from .devices import SealedTOTPDevice  # noqa: E402,F401  (a model of this app)

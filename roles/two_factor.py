@@ -6,14 +6,19 @@ shown only while it is unconfirmed, and the first valid code confirms it. Verifi
 device row, and a code is accepted only at a later time step than the last one accepted, so a
 code cannot be used twice. An administrator can reset an account's device; the holder then
 enrols a new one at their next login.
+
+The device's secret is kept encrypted (AES-GCM under ``settings.DEVICE_KEY``, a key from the
+environment that the database never holds, bound to the account): a copy of the database
+does not give the codes of anyone's authenticator. ``SealedTOTPDevice`` is django-otp's device
+(``roles.devices``) reading and writing it so; every use of a device goes through this module.
 """
 
 from base64 import b32encode
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .devices import SealedTOTPDevice
 from .errors import InvalidInput, NotAuthorized
 from .services import _account_authority, _audit
 
@@ -23,18 +28,18 @@ DIGITS = 6
 
 def confirmed_device(user):
     """The user's confirmed device, or None."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def enrolment_device(user):
     """The unconfirmed device the user is enrolling (made on first call). Refused once a
     confirmed device exists: its secret is never shown again."""
     with transaction.atomic():
-        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists():
             raise NotAuthorized(_("A second factor is already set up for this account."))
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+        device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
-            device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False, digits=DIGITS)
+            device = SealedTOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False, digits=DIGITS)
         return device
 
 
@@ -51,7 +56,7 @@ def _clean_token(token):
 
 def _verify(device_id, token):
     """Check ``token`` against the locked device row; True when accepted (and then spent)."""
-    device = TOTPDevice.objects.select_for_update().filter(pk=device_id).first()
+    device = SealedTOTPDevice.objects.select_for_update().filter(pk=device_id).first()
     if device is None:
         return None
     return device if device.verify_token(token) else None
@@ -73,9 +78,9 @@ def enrolment_confirm(*, user, device_id, token):
     if token is None:
         return None
     with transaction.atomic():
-        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        if SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists():
             raise NotAuthorized(_("A second factor is already set up for this account."))
-        if not TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).exists():
+        if not SealedTOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).exists():
             return None
         device = _verify(device_id, token)
         if device is None:
@@ -94,7 +99,7 @@ def second_factor_reset(*, actor, user):
         if actor is not None and actor.pk == user.pk:
             raise NotAuthorized(_("You cannot reset your own second factor; another administrator must."))
         held = _account_authority(actor, user)
-        deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+        deleted, _detail = SealedTOTPDevice.objects.filter(user=user).delete()
         if not deleted:
             raise InvalidInput(_("This account has no second factor to reset."))
         _audit(

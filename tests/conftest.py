@@ -26,7 +26,7 @@ _password_only_login = Client._login
 
 
 def _login_with_second_factor(self, user, backend=None):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from roles.devices import SealedTOTPDevice as TOTPDevice
 
     _password_only_login(self, user, backend)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

@@ -58,7 +58,7 @@ def test_login_leads_to_the_inbox_and_logout_back(client, team):
     response = client.post(reverse("login"), {"username": "op_na", "password": "correct horse battery staple"})
     assert response.status_code == 302 and response["Location"] == reverse("account_verify")
     assert client.get(reverse("inbox")).status_code == 302  # the second factor comes first
-    response = client.post(reverse("account_verify"), {"code": totp.code(device.key)})
+    response = client.post(reverse("account_verify"), {"code": totp.code(device.bin_key.hex())})
     assert response.status_code == 302 and response["Location"] == reverse("inbox")
     assert client.get(reverse("inbox")).status_code == 200
     assert client.post(reverse("logout")).status_code == 302

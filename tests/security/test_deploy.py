@@ -27,6 +27,7 @@ def test_check_deploy_finds_nothing_with_the_documented_production_environment()
         DJANGO_SETTINGS_MODULE="backoffice.settings",
         SOCIUS_SECRET_KEY=secrets.token_urlsafe(60),
         SOCIUS_AUDIT_KEY=secrets.token_urlsafe(60),
+        SOCIUS_DEVICE_KEY=secrets.token_urlsafe(60),
         SOCIUS_ALLOWED_HOSTS="socius.example.org",
     )
     result = subprocess.run(
@@ -39,7 +40,10 @@ def test_check_deploy_finds_nothing_with_the_documented_production_environment()
     )
     assert result.returncode == 0, result.stdout + result.stderr
     readme = (ROOT / "README.md").read_text()
-    assert all(name in readme for name in ("SOCIUS_SECRET_KEY", "SOCIUS_AUDIT_KEY", "SOCIUS_ALLOWED_HOSTS"))
+    assert all(
+        name in readme
+        for name in ("SOCIUS_SECRET_KEY", "SOCIUS_AUDIT_KEY", "SOCIUS_DEVICE_KEY", "SOCIUS_ALLOWED_HOSTS")
+    )
 
 
 def test_every_page_carries_a_content_security_policy(client):

@@ -61,7 +61,7 @@ def test_four_failures_do_not_lock_and_a_complete_login_clears_the_count(client,
     for _ in range(4):
         attempt(client, "op_na", "wrong")
     assert signed_in(attempt(client, "op_na", PASSWORD))
-    assert client.post(reverse("account_verify"), {"code": totp.code(device.key)}).status_code == 302
+    assert client.post(reverse("account_verify"), {"code": totp.code(device.bin_key.hex())}).status_code == 302
     client.post(reverse("logout"))
     assert LoginFailure.objects.filter(username="op_na", cleared=True).count() == 4
     for _ in range(4):
@@ -96,7 +96,7 @@ def test_twenty_failures_from_one_address_lock_the_address(client, team):
 
 def test_wrong_codes_count_too_and_end_the_half_signed_in_session(client, team):
     device = totp.confirmed_device(team["operator"])
-    wrong = f"{(int(totp.code(device.key)) + 500000) % 1000000:06d}"
+    wrong = f"{(int(totp.code(device.bin_key.hex())) + 500000) % 1000000:06d}"
     for _ in range(2):
         attempt(client, "op_na", "wrong")
     assert signed_in(attempt(client, "op_na", PASSWORD))
@@ -115,7 +115,7 @@ def test_a_right_code_is_refused_while_locked_out(client, team):
     assert signed_in(attempt(client, "op_na", PASSWORD))
     for _ in range(5):  # meanwhile someone else fails with the name elsewhere
         attempt(Client(), "op_na", "wrong", address="10.7.7.7")
-    response = client.post(reverse("account_verify"), {"code": totp.code(device.key)})
+    response = client.post(reverse("account_verify"), {"code": totp.code(device.bin_key.hex())})
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert client.get(reverse("inbox")).status_code == 302
 

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from roles import two_factor
+from roles.devices import SealedTOTPDevice as TOTPDevice
 from roles.errors import InvalidInput, NotAuthorized
 from roles.models import Role
 from tests.conftest import PasswordOnlyClient, staff
@@ -64,17 +64,17 @@ def test_codes_one_step_either_side_pass_and_two_steps_do_not(team, frozen_clock
     for steps, accepted in ((-2, False), (-1, True), (2, False), (1, True), (0, True)):
         TOTPDevice.objects.filter(user=user).delete()
         device = totp.confirmed_device(user)
-        code = totp.code(device.key, at=NOW, steps=steps)
+        code = totp.code(device.bin_key.hex(), at=NOW, steps=steps)
         assert (two_factor.code_verify(user=user, token=code) is not None) is accepted, steps
 
 
 def test_a_used_code_is_refused_and_an_older_one_too(team, frozen_clock):
     user = team["operator"]
     device = totp.confirmed_device(user)
-    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW)) is not None
-    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW)) is None
-    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW, steps=-1)) is None
-    assert two_factor.code_verify(user=user, token=totp.code(device.key, at=NOW, steps=1)) is not None
+    assert two_factor.code_verify(user=user, token=totp.code(device.bin_key.hex(), at=NOW)) is not None
+    assert two_factor.code_verify(user=user, token=totp.code(device.bin_key.hex(), at=NOW)) is None
+    assert two_factor.code_verify(user=user, token=totp.code(device.bin_key.hex(), at=NOW, steps=-1)) is None
+    assert two_factor.code_verify(user=user, token=totp.code(device.bin_key.hex(), at=NOW, steps=1)) is not None
 
 
 @pytest.mark.parametrize("token", ["", "12345", "1234567", "abcdef", "12 34 5x"])
@@ -114,7 +114,7 @@ def test_the_code_step_opens_the_pages_and_keeps_the_page_asked_for(client, team
     page = client.get(response["Location"])
     assert page.status_code == 200 and 'name="code"' in page.content.decode()
     session_before = client.cookies["sessionid"].value
-    done = client.post(reverse("account_verify"), {"code": totp.code(device.key), "next": reverse("queue")})
+    done = client.post(reverse("account_verify"), {"code": totp.code(device.bin_key.hex()), "next": reverse("queue")})
     assert done.status_code == 302 and done["Location"] == reverse("queue")
     assert client.cookies["sessionid"].value != session_before  # a new session key once verified
     assert client.get(reverse("queue")).status_code == 200
@@ -125,14 +125,16 @@ def test_the_code_step_opens_the_pages_and_keeps_the_page_asked_for(client, team
 def test_an_outside_next_address_is_ignored(client, team):
     device = totp.confirmed_device(team["operator"])
     password_step(client)
-    done = client.post(reverse("account_verify"), {"code": totp.code(device.key), "next": "https://evil.example/"})
+    done = client.post(
+        reverse("account_verify"), {"code": totp.code(device.bin_key.hex()), "next": "https://evil.example/"}
+    )
     assert done["Location"] == reverse("inbox")
 
 
 def test_a_wrong_code_is_refused_with_a_message(client, team):
     device = totp.confirmed_device(team["operator"])
     password_step(client)
-    wrong = f"{(int(totp.code(device.key)) + 1) % 1000000:06d}"
+    wrong = f"{(int(totp.code(device.bin_key.hex())) + 1) % 1000000:06d}"
     response = client.post(reverse("account_verify"), {"code": wrong})
     assert response.status_code == 200 and "This code is not valid" in response.content.decode()
     assert client.get(reverse("inbox")).status_code == 302
@@ -140,7 +142,7 @@ def test_a_wrong_code_is_refused_with_a_message(client, team):
 
 def test_a_code_cannot_be_replayed_at_the_next_login(client, team):
     device = totp.confirmed_device(team["operator"])
-    code = totp.code(device.key)
+    code = totp.code(device.bin_key.hex())
     password_step(client)
     assert client.post(reverse("account_verify"), {"code": code})["Location"] == reverse("inbox")
     client.post(reverse("logout"))
@@ -182,7 +184,7 @@ def test_first_login_enrols_an_authenticator_then_never_shows_its_key_again(clie
     assert "otpauth://totp/Socius%3Aop_na?secret=" in body and "issuer=Socius" in body
     key = _shown_secret(body)
     device = TOTPDevice.objects.get(user=user)
-    assert device.key == key and not device.confirmed
+    assert device.bin_key.hex() == key and not device.confirmed
     assert client.get(reverse("inbox")).status_code == 302  # not verified while enrolling
     done = client.post(reverse("account_enrol"), {"code": totp.code(key)})
     assert done.status_code == 302 and done["Location"] == reverse("inbox")

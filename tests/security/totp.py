@@ -4,7 +4,8 @@ import hashlib
 import time
 
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from roles.devices import SealedTOTPDevice as TOTPDevice
 
 
 def key_for(username):
