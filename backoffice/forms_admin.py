@@ -170,3 +170,25 @@ class AuthorityLimitForm(forms.Form):
         """``levels``: every level of the organisation."""
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = level_choices(levels)
+
+
+class ParameterChangeForm(forms.Form):
+    key = forms.ChoiceField(label=_("Parameter"))
+    value = forms.DecimalField(label=_("New value"), max_digits=18, decimal_places=6, localize=True)
+    valid_from = forms.DateField(label=_("In force from"), widget=DateInput)
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The law, decree or decision it follows. Kept in the audit trail."),
+    )
+    confirmed = forms.BooleanField(
+        label=_("I have read what this change does and confirm it"), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, keys, confirming=False, **kwargs):
+        """``keys``: (key, label) of every parameter; ``confirming``: show the confirmation box."""
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = keys
+        if confirming:
+            self.fields["confirmed"].widget = forms.CheckboxInput()

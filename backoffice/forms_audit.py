@@ -14,6 +14,7 @@ SUBJECT_TYPES = [
     ("user", _("Staff account")),
     ("org_unit", _("Org unit")),
     ("authority_limit", _("Authority limit")),
+    ("parameter", _("Rule parameter")),
     ("verification_run", _("Verification run")),
     ("audit_export", _("Audit export")),
 ]

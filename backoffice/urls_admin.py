@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_admin
+from . import views_admin, views_parameters
 
 urlpatterns = [
     path("", views_admin.units, name="admin_units"),
@@ -18,4 +18,6 @@ urlpatterns = [
     path("delegations/<int:delegation_id>/revoke/", views_admin.delegation_revoke, name="admin_delegation_revoke"),
     path("limits/", views_admin.limits, name="admin_limits"),
     path("limits/set/", views_admin.limit_set, name="admin_limit_set"),
+    path("parameters/", views_parameters.parameters, name="admin_parameters"),
+    path("parameters/set/", views_parameters.parameter_set, name="admin_parameter_set"),
 ]

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import Parameter
 
@@ -41,6 +42,8 @@ def params(keys, on):
 
 
 def set_param(key, value, valid_from, description=""):
+    """Installation and tests only: no check, no audit event. People change parameters through
+    ``rules.changes.parameter_change`` (the administration's rule parameters page)."""
     obj, _created = Parameter.objects.update_or_create(
         key=key, valid_from=valid_from, defaults={"value": Decimal(value), "description": description}
     )
@@ -50,48 +53,57 @@ def set_param(key, value, valid_from, description=""):
 # Defaults for a new installation, effective 2000-01-01. An administration replaces them
 # with its own law's values, with the dates they take effect.
 DEFAULTS = {
-    "minimum_wage.monthly": ("1200.00", "monthly minimum wage"),
-    "marriage_grant.min_days": ("720", "contribution days needed within the window before the marriage"),
-    "marriage_grant.window_years": ("5", "years before the marriage registration counted"),
-    "marriage_grant.amount": ("1200.00", "marriage grant lump sum"),
-    "funeral_grant.minimum_wage_months": ("1", "months of minimum wage paid as funeral grant"),
-    "sickness.qualifying_days": ("90", "contribution days in the last 12 months for sickness benefit"),
-    "sickness.daily_rate": ("0.70", "share of the average daily insurable wage paid per sick day"),
-    "maternity.qualifying_days": ("180", "contribution days in the last 12 months for maternity benefit"),
-    "maternity.days": ("120", "days of maternity benefit"),
-    "maternity.daily_rate": ("1.00", "share of the average daily wage paid per maternity day"),
-    "unemployment.qualifying_days": ("360", "contribution days in the last 24 months"),
-    "unemployment.months": ("6", "months of unemployment benefit"),
-    "unemployment.rate": ("0.55", "share of the average monthly wage"),
-    "disability.qualifying_days": ("360", "contribution days before the disability"),
-    "disability.rate": ("0.50", "share of the average monthly wage at 100 % disability"),
-    "retirement.age": ("65", "standard retirement age in years"),
-    "retirement.min_insured_years": ("15", "minimum insured years for an old-age pension"),
-    "pension.accrual_rate": ("0.015", "pension accrual per insured year"),
-    "survivors.share": ("0.60", "share of the deceased's pension paid to survivors"),
-    "survivors.min_insured_years": ("5", "insured years of the deceased for a survivors' pension"),
-    "pension.schedule_months": ("12", "monthly instalments scheduled at a time for pensions"),
-    "sla.benefit_claim.days": ("30", "days to decide a benefit claim"),
-    "sla.information_request.days": ("15", "days the claimant has to answer a request for information"),
-    "sla.contribution_refund.days": ("30", "days to decide a contribution refund"),
-    "sla.grievance.days": ("20", "days to resolve a grievance (set again at triage by priority)"),
-    "sla.grievance.urgent.days": ("3", "days to resolve an urgent grievance"),
-    "sla.grievance.high.days": ("10", "days to resolve a high-priority grievance"),
-    "sla.grievance.normal.days": ("20", "days to resolve a normal grievance"),
-    "sla.grievance.low.days": ("30", "days to resolve a low-priority grievance"),
-    "sla.arrears_waiver.days": ("30", "days to decide an arrears waiver"),
-    "sla.medical_commission.days": ("45", "days to reach a medical commission decision"),
-    "sla.representative_payee.days": ("20", "days to decide a representative payee request"),
-    "grievance.reopen_days": ("30", "days after the resolution during which the claimant may reopen"),
-    "medical.appeal_days": ("30", "days after the decision during which it may be appealed"),
-    "contribution.due_day": ("15", "day of the next month by which a period's contributions are due"),
-    "penalty.daily_rate": ("0.0005", "late-payment penalty per day on the unpaid amount (0.05 %)"),
-    "dependant.father_min_age": ("60", "minimum age of a father to be a dependant"),
-    "dependant.mother_min_age": ("55", "minimum age of a mother to be a dependant"),
-    "dependant.husband_min_age": ("60", "a husband of an insured woman older than this may be a dependant"),
-    "dependant.child_max_age": ("18", "children younger than this may be dependants"),
+    "minimum_wage.monthly": ("1200.00", gettext_noop("monthly minimum wage")),
+    "marriage_grant.min_days": ("720", gettext_noop("contribution days needed within the window before the marriage")),
+    "marriage_grant.window_years": ("5", gettext_noop("years before the marriage registration counted")),
+    "marriage_grant.amount": ("1200.00", gettext_noop("marriage grant lump sum")),
+    "funeral_grant.minimum_wage_months": ("1", gettext_noop("months of minimum wage paid as funeral grant")),
+    "sickness.qualifying_days": ("90", gettext_noop("contribution days in the last 12 months for sickness benefit")),
+    "sickness.daily_rate": ("0.70", gettext_noop("share of the average daily insurable wage paid per sick day")),
+    "maternity.qualifying_days": ("180", gettext_noop("contribution days in the last 12 months for maternity benefit")),
+    "maternity.days": ("120", gettext_noop("days of maternity benefit")),
+    "maternity.daily_rate": ("1.00", gettext_noop("share of the average daily wage paid per maternity day")),
+    "unemployment.qualifying_days": ("360", gettext_noop("contribution days in the last 24 months")),
+    "unemployment.months": ("6", gettext_noop("months of unemployment benefit")),
+    "unemployment.rate": ("0.55", gettext_noop("share of the average monthly wage")),
+    "disability.qualifying_days": ("360", gettext_noop("contribution days before the disability")),
+    "disability.rate": ("0.50", gettext_noop("share of the average monthly wage at 100 % disability")),
+    "retirement.age": ("65", gettext_noop("standard retirement age in years")),
+    "retirement.min_insured_years": ("15", gettext_noop("minimum insured years for an old-age pension")),
+    "pension.accrual_rate": ("0.015", gettext_noop("pension accrual per insured year")),
+    "survivors.share": ("0.60", gettext_noop("share of the deceased's pension paid to survivors")),
+    "survivors.min_insured_years": ("5", gettext_noop("insured years of the deceased for a survivors' pension")),
+    "pension.schedule_months": ("12", gettext_noop("monthly instalments scheduled at a time for pensions")),
+    "sla.benefit_claim.days": ("30", gettext_noop("days to decide a benefit claim")),
+    "sla.information_request.days": ("15", gettext_noop("days the claimant has to answer a request for information")),
+    "sla.contribution_refund.days": ("30", gettext_noop("days to decide a contribution refund")),
+    "sla.grievance.days": ("20", gettext_noop("days to resolve a grievance (set again at triage by priority)")),
+    "sla.grievance.urgent.days": ("3", gettext_noop("days to resolve an urgent grievance")),
+    "sla.grievance.high.days": ("10", gettext_noop("days to resolve a high-priority grievance")),
+    "sla.grievance.normal.days": ("20", gettext_noop("days to resolve a normal grievance")),
+    "sla.grievance.low.days": ("30", gettext_noop("days to resolve a low-priority grievance")),
+    "sla.arrears_waiver.days": ("30", gettext_noop("days to decide an arrears waiver")),
+    "sla.medical_commission.days": ("45", gettext_noop("days to reach a medical commission decision")),
+    "sla.representative_payee.days": ("20", gettext_noop("days to decide a representative payee request")),
+    "grievance.reopen_days": ("30", gettext_noop("days after the resolution during which the claimant may reopen")),
+    "medical.appeal_days": ("30", gettext_noop("days after the decision during which it may be appealed")),
+    "contribution.due_day": ("15", gettext_noop("day of the next month by which a period's contributions are due")),
+    "penalty.daily_rate": ("0.0005", gettext_noop("late-payment penalty per day on the unpaid amount (0.05 %)")),
+    "dependant.father_min_age": ("60", gettext_noop("minimum age of a father to be a dependant")),
+    "dependant.mother_min_age": ("55", gettext_noop("minimum age of a mother to be a dependant")),
+    "dependant.husband_min_age": (
+        "60",
+        gettext_noop("a husband of an insured woman older than this may be a dependant"),
+    ),
+    "dependant.child_max_age": ("18", gettext_noop("children younger than this may be dependants")),
 }
 DEFAULTS_FROM = dt.date(2000, 1, 1)
+
+
+def describe(key):
+    """What the parameter ``key`` is, in the reader's language (the key itself if unknown)."""
+    known = DEFAULTS.get(key)
+    return _(known[1]) if known else key
 
 
 def install_defaults():

@@ -31,7 +31,14 @@ def text(response):
 def test_only_administrators_see_the_section_and_its_pages(client, team, admins):
     client.force_login(team["supervisor"])
     assert reverse("admin_units") not in text(client.get(reverse("inbox")))
-    for name in ("admin_units", "admin_staff", "admin_delegations", "admin_limits", "admin_staff_create"):
+    for name in (
+        "admin_units",
+        "admin_staff",
+        "admin_delegations",
+        "admin_limits",
+        "admin_parameters",
+        "admin_staff_create",
+    ):
         assert client.get(reverse(name)).status_code == 403
     client.force_login(admins["north"])
     body = text(client.get(reverse("admin_units")))
@@ -367,6 +374,7 @@ def test_every_form_carries_a_csrf_token_and_a_post_without_it_is_refused(org, t
         reverse("admin_staff_create"),
         reverse("admin_staff_detail", args=[team["operator"].pk]),
         reverse("admin_limits"),
+        reverse("admin_parameters"),
     ):
         body = text(client.get(url))
         assert body.count('method="post"') == body.count("csrfmiddlewaretoken")
