@@ -67,7 +67,7 @@ DEFAULTS = {
     "unemployment.months": ("6", gettext_noop("months of unemployment benefit")),
     "unemployment.rate": ("0.55", gettext_noop("share of the average monthly wage")),
     "disability.qualifying_days": ("360", gettext_noop("contribution days before the disability")),
-    "disability.rate": ("0.50", gettext_noop("share of the average monthly wage at 100 % disability")),
+    "disability.rate": ("0.50", gettext_noop("share of the average monthly wage at a disability of 100 percent")),
     "retirement.age": ("65", gettext_noop("standard retirement age in years")),
     "retirement.min_insured_years": ("15", gettext_noop("minimum insured years for an old-age pension")),
     "pension.accrual_rate": ("0.015", gettext_noop("pension accrual per insured year")),
