@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import attachments as attachment_rules
+from cases.errors import NotAuthorized
 from cases.messages import message_answer, message_send
 from cases.models import Case, CaseDocument, CaseMessage, Grievance, MessageAttachment, Notification, Receipt
 from cases.receipts import content_of, digest_of
@@ -123,7 +124,7 @@ def test_a_message_about_a_request_is_an_event_of_the_case_and_shows_on_its_page
 
 def test_a_person_may_not_write_about_someone_elses_case(person_account, other_account):
     (theirs,) = file_claims(other_account.person, 1)
-    with pytest.raises(Exception):
+    with pytest.raises(NotAuthorized):
         message_send(
             person=person_account.person,
             actor=Actor.person(person_account.person),
@@ -131,7 +132,7 @@ def test_a_person_may_not_write_about_someone_elses_case(person_account, other_a
             text="y",
             case=theirs,
         )
-    with pytest.raises(Exception):
+    with pytest.raises(NotAuthorized):
         message_send(
             person=other_account.person, actor=Actor.person(person_account.person), subject="x", text="y", case=theirs
         )
@@ -141,7 +142,9 @@ def test_a_person_may_not_write_about_someone_elses_case(person_account, other_a
 def test_the_office_answer_is_shown_and_notified(person_account, team):
     person = person_account.person
     (claim,) = file_claims(person, 1)
-    message = message_send(person=person, actor=Actor.person(person), subject="When?", text="When is it paid?", case=claim)
+    message = message_send(
+        person=person, actor=Actor.person(person), subject="When?", text="When is it paid?", case=claim
+    )
     message_answer(message_id=message.pk, actor=team["operator"], text="Next Monday.")
     client = signed_in(person_account)
     thread = client.get(f"/portal/messages/{message.pk}/").content.decode()
