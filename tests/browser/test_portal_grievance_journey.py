@@ -16,22 +16,23 @@ from .support import PASSWORD, BrowserTestCase, assert_accessible
 
 ANSWER = "We received your bank statement; the payment is on its way."
 
-# A small but complete PDF: one empty page.
-PDF = b"""%PDF-1.4
-1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
-2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
-3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
-xref
-0 4
-0000000000 65535 f 
-0000000009 00000 n 
-0000000058 00000 n 
-0000000115 00000 n 
-trailer << /Size 4 /Root 1 0 R >>
-startxref
-186
-%%EOF
-"""
+
+def small_pdf():
+    """A small but complete PDF: one empty page, with its cross-reference table."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj " % number + body + b" endobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f\r\n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n\r\n" % offset for offset in offsets)
+    out += b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 class PortalGrievanceJourneyTest(BrowserTestCase):
@@ -41,7 +42,7 @@ class PortalGrievanceJourneyTest(BrowserTestCase):
         folder = tempfile.mkdtemp(prefix="socius-journey-")
         self.statement = os.path.join(folder, "bank-statement.pdf")
         with open(self.statement, "wb") as handle:
-            handle.write(PDF)
+            handle.write(small_pdf())
 
     def sign_in(self):
         page = self.page
