@@ -157,7 +157,7 @@ def message_answer(*, message_id, actor, text):
         )
         message.answered_at = now
         message.save(update_fields=["answered_at"])
-        payload = {"message": message.pk, "answer": answer.pk, "text": text}
+        payload = {"message": message.pk, "reply": answer.pk, "subject": message.subject, "text": text}
         if case is not None:
             step = engine.step_for(case, actor, authority)
             step.audit("message.answered", payload=payload)

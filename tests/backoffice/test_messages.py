@@ -180,3 +180,12 @@ def test_a_general_messages_receipt_shows_at_the_counter_of_the_persons_branch(t
     message = write(insured)
     page = signed_in(team["operator"]).get(f"/counter/receipts/{message.receipt.code}/")
     assert page.status_code == 200 and "None: a message to the office" in page.content.decode()
+
+
+def test_who_may_only_read_the_case_sees_the_message_without_the_form(team, insured):
+    grievance = file_grievance(insured)
+    message = write(insured, grievance)
+    page = signed_in(team["auditor"]).get(f"/cases/{grievance.reference}/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "A question" in body
+    assert f"/messages/{message.pk}/answer/" not in body
