@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
@@ -65,10 +66,15 @@ def attachment_check(uploaded, *, field="attachments"):
 
 
 def attachments_check(files, *, field="attachments"):
+    """``files`` (uploaded files, or ``Checked`` ones, checked again from their bytes) checked."""
     files = [f for f in files or () if f]
     if len(files) > MAX_ATTACHMENTS:
         raise InvalidInput(_("Send at most %(n)s files at a time.") % {"n": MAX_ATTACHMENTS}, field=field)
-    return [attachment_check(f, field=field) for f in files]
+    return [attachment_check(_as_file(f), field=field) for f in files]
+
+
+def _as_file(item):
+    return ContentFile(item.content, name=item.name) if isinstance(item, Checked) else item
 
 
 def attested(checked):

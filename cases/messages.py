@@ -50,14 +50,13 @@ def _payload(message, checked):
 def message_send(*, person, actor, subject, text, case=None, attachments=()):
     """``actor`` (the person, or whoever may act for them) writes to the office about ``case``
     (one of ``person``'s cases) or in general (``case`` None). ``attachments``: uploaded files or
-    ``cases.attachments.Checked`` ones. Returns the message, with its ``receipt``."""
+    ``cases.attachments.Checked`` ones, checked here by their bytes. Returns the message, with its
+    ``receipt``."""
     subject = engine.required_text(subject, _("Give your message a subject."), "subject")
     if len(subject) > SUBJECT_MAX:
         raise InvalidInput(_("The subject is longer than %(n)s characters.") % {"n": SUBJECT_MAX}, field="subject")
     text = engine.required_text(text, _("Write your message."), "text")
-    checked = [a if hasattr(a, "sha256") and hasattr(a, "content") else None for a in attachments]
-    if None in checked:
-        checked = attachments_check(attachments)
+    checked = attachments_check(attachments)  # the form checked them too; the service is the guard
     with transaction.atomic():
         if case is not None:
             case = engine.lock_any(case.pk)
@@ -130,13 +129,15 @@ def message_answer(*, message_id, actor, text):
     if not who.is_staff:
         raise NotAuthorized()
     with transaction.atomic():
-        found = CaseMessage.objects.filter(pk=message_id, direction=CaseMessage.Direction.IN).values_list(
-            "case_id", flat=True
+        found = (
+            CaseMessage.objects.filter(pk=message_id, direction=CaseMessage.Direction.IN)
+            .values_list("pk", "case_id")
+            .first()
         )
-        if not found.exists():
+        if found is None:
             raise MessageNotFound()
-        case_id = found.first()
-        case = engine.lock_any(case_id) if case_id else None
+        case_id = found[1]
+        case = engine.lock_any(case_id) if case_id else None  # the case first, as every case service
         message = CaseMessage.objects.select_for_update().select_related("unit", "person").get(pk=message_id)
         unit = case.owning_unit if case is not None else message.unit
         authority = engine.grant(who.user, Power.WORK_CASE, unit)

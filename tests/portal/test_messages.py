@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from audit.actors import Actor
 from audit.models import AuditEvent
 from cases import attachments as attachment_rules
-from cases.errors import NotAuthorized
+from cases.errors import InvalidInput, NotAuthorized
 from cases.messages import message_answer, message_send
 from cases.models import Case, CaseDocument, CaseMessage, Grievance, MessageAttachment, Notification, Receipt
 from cases.receipts import content_of, digest_of
@@ -254,3 +254,13 @@ def test_a_grievance_with_a_file_that_is_not_a_document_is_not_filed(person_acco
     )
     assert response.status_code == 400 and "bank.pdf is not a PDF, JPEG or PNG file" in response.content.decode()
     assert not Grievance.objects.exists() and not CaseDocument.objects.exists()
+
+
+def test_the_service_checks_the_bytes_whatever_the_caller_says(person_account):
+    from cases.attachments import Checked
+
+    person = person_account.person
+    forged = Checked(name="x.pdf", content=b"<html>", content_type="application/pdf", sha256="0" * 64)
+    with pytest.raises(InvalidInput):
+        message_send(person=person, actor=Actor.person(person), subject="s", text="t", attachments=[forged])
+    assert not CaseMessage.objects.exists()
