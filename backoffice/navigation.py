@@ -27,6 +27,7 @@ SECTIONS = (
     Section("inbox", "inbox", _("My inbox"), (Power.WORK_CASE, Power.DECIDE_CASE, Power.MEDICAL_DECISION)),
     Section("queue", "queue", _("Unit queue"), (Power.WORK_CASE, Power.DECIDE_CASE, Power.MEDICAL_DECISION)),
     Section("counter", "counter", _("Counter"), (Power.WORK_CASE,)),
+    Section("messages", "staff_messages", _("Messages"), (Power.WORK_CASE,)),
     Section("team", "team_workload", _("Team"), (Power.REASSIGN_TASK,)),
     Section("overdue", "overdue", _("Overdue"), (Power.VIEW_CASE,)),
     Section("report", "case_report", _("Report"), (Power.VIEW_CASE,)),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_account, views_counter, views_reports
+from . import views, views_account, views_counter, views_messages, views_reports
 
 urlpatterns = [
     path("login/", views_account.password_login, name="login"),
@@ -20,6 +20,13 @@ urlpatterns = [
     path("counter/receipts/<str:code>/pdf/", views_counter.counter_receipt_pdf, name="counter_receipt_pdf"),
     path("counter/<str:ssn>/<str:case_type>/", views_counter.counter_file, name="counter_file"),
     path("overdue/", views_reports.overdue, name="overdue"),
+    path("messages/", views_messages.message_list, name="staff_messages"),
+    path("messages/<int:pk>/answer/", views_messages.message_answer_view, name="staff_message_answer"),
+    path(
+        "messages/<int:pk>/attachments/<int:attachment_id>/",
+        views_messages.message_attachment,
+        name="staff_message_attachment",
+    ),
     path("report/", views_reports.report, name="case_report"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/take/", views.case_take, name="case_take"),

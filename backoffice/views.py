@@ -75,12 +75,13 @@ TYPE_RELATED = {
 
 TYPE_LABELS = dict(CaseType.choices)
 # Internal row ids in event payloads that mean nothing to a reader.
-HIDDEN_DETAILS = {"task", "comment", "document", "schedule", "assessment", "designation"}
+HIDDEN_DETAILS = {"task", "comment", "document", "schedule", "assessment", "designation", "message", "reply"}
 
 DETAIL_LABELS = {
     "active_from": gettext_lazy("active from"),
     "active_to": gettext_lazy("active until"),
     "amount": gettext_lazy("amount"),
+    "attachments": gettext_lazy("attachments"),
     "answer": gettext_lazy("answer"),
     "benefit": gettext_lazy("benefit"),
     "category": gettext_lazy("category"),
@@ -118,6 +119,7 @@ DETAIL_LABELS = {
     "recommendation": gettext_lazy("recommendation"),
     "review_date": gettext_lazy("review date"),
     "scheduled_for": gettext_lazy("scheduled for"),
+    "subject": gettext_lazy("subject"),
     "text": gettext_lazy("text"),
     "title": gettext_lazy("title"),
     "to": gettext_lazy("to unit"),

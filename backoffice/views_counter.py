@@ -58,7 +58,7 @@ def counter_file(request, ssn, case_type):
     if spec is None or person is None:
         raise Http404(_("No such person in your branches."))
     today = timezone.localdate()
-    form = filing_form(spec, request.POST, person=person, asked=request.GET, on=today)
+    form = filing_form(spec, request.POST, person=person, asked=request.GET, on=today, files=request.FILES)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

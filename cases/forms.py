@@ -13,6 +13,7 @@ from registry import selectors
 from registry.models import BankAccount, Person
 from rules.parameters import ParameterMissing, param
 
+from .attachments import AttachmentsField
 from .claims import claim_file, claim_precheck
 from .grievances import grievance_file
 from .medical import medical_request
@@ -255,11 +256,11 @@ class FilingForm(forms.Form):
         return None
 
 
-def filing_form(spec, data, *, person, asked, on):
-    """The filing form of the registry entry ``spec`` for ``person``: bound to ``data`` when sent,
-    else prefilled with what the registry holds (``initial_for``) as of ``on``."""
+def filing_form(spec, data, *, person, asked, on, files=None):
+    """The filing form of the registry entry ``spec`` for ``person``: bound to ``data`` (and
+    ``files``) when sent, else prefilled with what the registry holds (``initial_for``) as of ``on``."""
     if data:
-        return spec.filing(data, person=person)
+        return spec.filing(data, files, person=person)
     return spec.filing(person=person, initial=spec.filing.initial_for(person, on=on, asked=asked))
 
 
@@ -428,6 +429,7 @@ class GrievanceFilingForm(FilingForm):
     related_case = _CaseChoice(
         label=_("The case it is about"), required=False, queryset=None, to_field_name="reference"
     )
+    attachments = AttachmentsField()
 
     about = "related_case"
     initial_for = _asked_case("case")
@@ -437,14 +439,25 @@ class GrievanceFilingForm(FilingForm):
         self.fields["related_case"].queryset = Case.objects.filter(person=self.person).order_by("-created_at")
 
     def file(self, actor):
+        """File the grievance, then add each attachment as a document of the case (as the same
+        actor, in the caller's transaction): the receipt attests their names and SHA-256."""
+        from django.core.files.base import ContentFile
+
+        from .engine import case_document_add
+
         data = self.cleaned_data
-        return grievance_file(
+        grievance = grievance_file(
             person=self.person,
             title=data["title"],
             description=data["description"],
             related_case=data["related_case"],
             actor=actor,
         )
+        for item in data.get("attachments") or ():
+            case_document_add(
+                case_id=grievance.pk, actor=actor, title=item.name, uploaded_file=ContentFile(item.content, item.name)
+            )
+        return grievance
 
 
 class MedicalRequestForm(FilingForm):

@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "task.cancelled": _("Task cancelled"),
     "comment.added": _("Comment added"),
     "document.added": _("Document added"),
+    "message.received": _("Message received from the person"),
+    "message.answered": _("Message answered"),
     "case.overdue": _("Marked overdue"),
     "case.escalated": _("Escalated"),
     "case.priority_changed": _("Priority changed"),

@@ -1,6 +1,6 @@
 """Official receipts of what people submit (online or at a counter), and their verification.
 
-A receipt names the case, what was submitted (the form's fields as sent), when, by whom (the
+A receipt names the case (none for a message about no case in particular), what was submitted (the form's fields as sent), when, by whom (the
 person, their representative, or a counter of the office) and for whom; its SHA-256 digest is
 taken over exactly that content, and its verification code lets anyone check it on the public
 page, which shows only what the receipt attests and is rate-limited by address."""
@@ -33,6 +33,10 @@ def _code():
 
 
 def _plain(value):
+    if isinstance(value, (list, tuple)):  # attachments: each name with its SHA-256
+        return "; ".join(_plain(item) for item in value)
+    if hasattr(value, "sha256") and hasattr(value, "name"):
+        return f"{value.name} (SHA-256 {value.sha256})"
     if hasattr(value, "reference"):
         return value.reference
     if hasattr(value, "ssn"):
@@ -51,7 +55,7 @@ def digest_of(content):
 def content_of(receipt):
     """What the digest covers: the case, the kind, what was submitted, when, by whom, for whom."""
     return {
-        "case": receipt.case.reference,
+        "case": receipt.case.reference if receipt.case_id else "",
         "kind": receipt.kind,
         "submitted": receipt.submitted,
         "issued_at": receipt.issued_at.isoformat(),
@@ -66,14 +70,15 @@ def submitted_by(form):
     return {str(field.label): _plain(form.cleaned_data.get(name)) for name, field in form.fields.items()}
 
 
-def receipt_issue(*, case, kind, submitted, actor):
+def receipt_issue(*, case, kind, submitted, actor, person=None):
     """Issue the receipt of a submission on ``case`` (``submitted``: {label: value}, as
-    ``submitted_by`` reads a form), inside the caller's transaction."""
+    ``submitted_by`` reads a form), inside the caller's transaction. ``case`` None: a submission
+    about no case (a general message), for ``person``."""
     acting = as_actor(actor)
     receipt = Receipt(
         code=_code(),
         case=case,
-        person=case.person,
+        person=person if person is not None else case.person,
         kind=kind,
         submitted=submitted,
         actor=acting.user,
@@ -104,7 +109,7 @@ def receipt_verify(code, address, now=None):
         if recent >= LOOKUPS_PER_WINDOW:
             raise TooManyLookups(_("Too many checks from your connection. Try again in a few minutes."))
         ReceiptLookup.objects.create(address=address, at=now)
-    return Receipt.objects.select_related("case", "person", "actor").filter(code=normalised(code)).first()
+    return Receipt.objects.select_related("case", "person__branch", "actor").filter(code=normalised(code)).first()
 
 
 def receipt_pdf(receipt, request=None):
@@ -121,13 +126,14 @@ def receipt_context(receipt):
     from . import labels
 
     case = receipt.case
+    unit = case.owning_unit if case is not None else receipt.person.branch
     by = {
         "person": _("The person concerned, online"),
         "representative": _("A representative, online"),
-        "staff": _("A counter of the office (%(unit)s)") % {"unit": case.owning_unit.name},
+        "staff": _("A counter of the office (%(unit)s)") % {"unit": unit.name},
     }.get(receipt.actor_kind, receipt.actor_kind)
     return {
-        "type": labels.type_label(case.case_type),
+        "type": labels.type_label(case.case_type) if case is not None else "",
         "kind_label": receipt.get_kind_display(),
         "by": by,
         "for_name": f"{receipt.person.first_name} {receipt.person.last_name}",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_account, views_oidc, views_register, views_reset
+from . import views, views_account, views_messages, views_oidc, views_register, views_reset
 from . import views_second_factor as second_factor
 
 app_name = "portal"
@@ -28,4 +28,15 @@ urlpatterns = [
     path("receipts/<str:code>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("file/", views.file_index, name="file_index"),
     path("file/<str:case_type>/", views.file, name="file"),
+    path("messages/", views_messages.message_list, name="messages"),
+    path("messages/new/", views_messages.message_write, name="message_write"),
+    path("messages/<int:pk>/", views_messages.message_detail, name="message"),
+    path(
+        "messages/<int:pk>/attachments/<int:attachment_id>/",
+        views_messages.message_attachment,
+        name="message_attachment",
+    ),
+    path("cases/<str:reference>/messages/new/", views_messages.case_message_write, name="case_message_write"),
+    path("notifications/", views_messages.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", views_messages.notification_detail, name="notification"),
 ]

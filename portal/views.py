@@ -195,7 +195,7 @@ def file(request, case_type):
         raise Http404
     person = person_of(request)
     today = timezone.localdate()
-    form = filing_form(spec, request.POST, person=person, asked=request.GET, on=today)
+    form = filing_form(spec, request.POST, person=person, asked=request.GET, on=today, files=request.FILES)
     precheck = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,7 +228,7 @@ def file(request, case_type):
 
 def _own_receipt(request, code):
     receipt = (
-        Receipt.objects.select_related("case__owning_unit", "person", "actor")
+        Receipt.objects.select_related("case__owning_unit", "person__branch", "actor")
         .filter(code=normalised(code), person=person_of(request))
         .first()
     )

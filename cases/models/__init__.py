@@ -20,6 +20,7 @@ from .base import (
 from .claims import UNDECIDED, BenefitClaim, BenefitType, Channel, ClaimState
 from .grievances import Grievance, GrievanceCategory, GrievanceState
 from .medical import CommissionSession, MedicalCommission, MedicalPurpose, MedicalState
+from .messages import CaseMessage, MessageAttachment
 from .payees import PayeeState, RepresentativePayee
 from .receipts import Receipt, ReceiptLookup
 from .refunds import ContributionRefund, RefundState
@@ -40,6 +41,8 @@ __all__ = [
     "BenefitType",
     "CASE_MODELS",
     "Case",
+    "CaseMessage",
+    "MessageAttachment",
     "Receipt",
     "ReceiptLookup",
     "CaseComment",

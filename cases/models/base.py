@@ -103,6 +103,9 @@ class Case(FSMModelMixin, models.Model):
         editable=False,
     )
     task_created = models.DateTimeField(null=True, blank=True, editable=False)
+    # The person's messages about the case still awaiting the office's answer (cases.messages keeps
+    # it, under the case's row lock): the queues show it without a query per row.
+    messages_awaiting = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("case")

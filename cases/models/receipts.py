@@ -8,7 +8,7 @@ from .base import Case
 
 
 class Receipt(models.Model):
-    """The official receipt of a submission (a request filed, an answer, a withdrawal): what was
+    """The official receipt of a submission (a request filed, an answer, a withdrawal, a message): what was
     submitted, when, by whom and for whom, with the SHA-256 digest of the submission and a code
     anyone may check on the public verification page. Written once, never changed."""
 
@@ -16,9 +16,11 @@ class Receipt(models.Model):
         FILED = "filed", _("Request filed")
         ANSWERED = "answered", _("Answer sent")
         WITHDRAWN = "withdrawn", _("Request withdrawn")
+        MESSAGE = "message", _("Message sent")
 
     code = models.CharField(_("verification code"), max_length=20, unique=True)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="receipts")
+    # None: a message to the office about no case in particular.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="receipts")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="receipts")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     submitted = models.JSONField(_("what was submitted"))

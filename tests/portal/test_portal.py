@@ -108,12 +108,13 @@ def test_my_page_reads_a_fixed_number_of_queries(person_account, django_assert_n
     for _ in range(3):
         marriage_claim(person_account.person)
     client = signed_in(person_account)
-    # session, user, the person (through the account), cases, messages, payments
-    with django_assert_num_queries(6):
+    # session, user, the person (through the account), cases, messages, payments, and the count of
+    # unread notifications the header shows on every page
+    with django_assert_num_queries(7):
         assert client.get("/portal/").status_code == 200
     for _ in range(5):
         marriage_claim(person_account.person)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get("/portal/").status_code == 200
 
 

@@ -38,7 +38,52 @@ PORTAL_OBJECT_URLS = {
     "file": (None, lambda c: {"case_type": "no_such_type"}, ("get", "post")),
     "receipt": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
     "receipt_pdf": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
+    "message": (lambda c: {"pk": message_of(c).pk}, lambda c: {"pk": 987654}, ("get",)),
+    "message_attachment": (
+        lambda c: {"pk": message_of(c).pk, "attachment_id": message_of(c).attachments.get().pk},
+        lambda c: {"pk": message_of(c).pk, "attachment_id": 987654},
+        ("get",),
+    ),
+    "case_message_write": (
+        lambda c: {"reference": c.reference},
+        lambda c: {"reference": "X-0000-000000"},
+        ("get", "post"),
+    ),
+    "notification": (lambda c: {"pk": notification_of(c).pk}, lambda c: {"pk": 987654}, ("get",)),
 }
+
+
+def message_of(claim):
+    """The other person's message about their claim, with one attachment (a PDF)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.messages import message_send
+    from cases.models import CaseMessage
+
+    found = CaseMessage.objects.filter(case=claim).first()
+    return found or message_send(
+        person=claim.person,
+        actor=Actor.person(claim.person),
+        subject="Mine",
+        text="Only mine",
+        case=claim,
+        attachments=[SimpleUploadedFile("mine.pdf", b"%PDF-1.4 mine", content_type="application/pdf")],
+    )
+
+
+def notification_of(claim):
+    from cases.models import Notification
+
+    return Notification.objects.create(
+        key=f"test:{claim.reference}:portal",
+        person=claim.person,
+        case=claim,
+        channel=Notification.Channel.PORTAL,
+        subject="Theirs",
+        body="Only theirs",
+        status=Notification.Status.SENT,
+        created_at=timezone.now(),
+    )
 
 
 def receipt_of(claim):
@@ -72,12 +117,17 @@ def test_another_persons_object_answers_as_a_missing_one(person_account, other_a
             answers.append(response.content)
     assert len(set(answers)) == 1
     assert Case.objects.count() == before
+    if name == "notification":  # opening another person's notification does not mark it read
+        from cases.models import Notification
+
+        assert not Notification.objects.filter(read_at__isnull=False).exists()
 
 
 def test_every_form_of_the_portal_carries_the_csrf_token(person_account):
     claim = claim_of(person_account.person)
     client = signed_in(person_account)
     urls = [reverse("portal:home"), reverse("portal:file_index"), reverse("portal:case", args=[claim.reference])]
+    urls += [reverse("portal:message_write"), reverse("portal:case_message_write", args=[claim.reference])]
     urls += [reverse("portal:file", args=[case_type]) for case_type in ("benefit_claim", "grievance")]
     for url in urls:
         count, missing = post_forms_without_token(client.get(url).content.decode())

@@ -60,6 +60,25 @@ def receipt_of(claim):
     return found or receipt_issue(case=claim, kind=Receipt.Kind.FILED, submitted={}, actor=Actor.person(claim.person))
 
 
+def message_of(claim):
+    """The person's message about ``claim``, with one attachment (a PDF)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audit.actors import Actor
+    from cases.messages import message_send
+    from cases.models import CaseMessage
+
+    found = CaseMessage.objects.filter(case=claim).first()
+    return found or message_send(
+        person=claim.person,
+        actor=Actor.person(claim.person),
+        subject="About my claim",
+        text="A question",
+        case=claim,
+        attachments=[SimpleUploadedFile("a.pdf", b"%PDF-1.4 a", content_type="application/pdf")],
+    )
+
+
 def case(w):
     return {"reference": w.claim.reference}
 
@@ -115,6 +134,15 @@ OBJECT_URLS = {
         "supervisor",
         lambda w: {**case(w), "document_id": w.document.pk},
         lambda w: {**no_case(w), "document_id": MISSING_ID},
+    ),
+    # Messages from people (backoffice/views_messages.py): a message of another branch's case
+    "staff_message_answer": Entry(
+        "supervisor", lambda w: {"pk": message_of(w.claim).pk}, lambda w: {"pk": MISSING_ID}, CASE_POST, {"text": "x"}
+    ),
+    "staff_message_attachment": Entry(
+        "supervisor",
+        lambda w: {"pk": message_of(w.claim).pk, "attachment_id": message_of(w.claim).attachments.get().pk},
+        lambda w: {"pk": MISSING_ID, "attachment_id": MISSING_ID},
     ),
     # Team (backoffice/urls_supervisor.py)
     "team_unit": Entry(
