@@ -16,6 +16,7 @@ class Receipt(models.Model):
         FILED = "filed", _("Request filed")
         ANSWERED = "answered", _("Answer sent")
         WITHDRAWN = "withdrawn", _("Request withdrawn")
+        REVOKED = "revoked", _("Power of attorney revoked")
 
     code = models.CharField(_("verification code"), max_length=20, unique=True)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="receipts")
