@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_account, views_oidc, views_register, views_reset
+from . import views, views_account, views_acting, views_oidc, views_register, views_reset
 from . import views_second_factor as second_factor
 
 app_name = "portal"
@@ -28,4 +28,6 @@ urlpatterns = [
     path("receipts/<str:code>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("file/", views.file_index, name="file_index"),
     path("file/<str:case_type>/", views.file, name="file"),
+    path("acting/", views_acting.acting, name="acting"),
+    path("cases/<str:reference>/revoke/", views_acting.case_revoke, name="case_revoke"),
 ]

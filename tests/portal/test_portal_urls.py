@@ -35,6 +35,7 @@ PORTAL_OBJECT_URLS = {
     "case": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("get",)),
     "case_answer": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "case_withdraw": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
+    "case_revoke": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "file": (None, lambda c: {"case_type": "no_such_type"}, ("get", "post")),
     "receipt": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
     "receipt_pdf": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
