@@ -204,3 +204,15 @@ def test_filed_at_the_counter_with_the_registry_form(team, grantor, attorney):
     assert created.actor_kind == ActorKind.STAFF
     unknown = forms.AttorneyRequestForm({**data, "attorney": "0000000000"}, person=grantor)
     assert not unknown.is_valid() and set(unknown.errors) == {"attorney"}
+
+
+def test_the_approvals_waiting_mark_the_verifiers_own_work(team, grantor, attorney):
+    from cases.workload import approvals_waiting
+    from roles.selectors import grants_for
+
+    case = requested(grantor, attorney)
+    services.task_take(case_id=case.pk, actor=team["supervisor"])
+    attorneys.attorney_verify(case_id=case.pk, actor=team["supervisor"], identity_ok=True, documents_ok=True)
+    for user, own in ((team["supervisor"], True), (team["supervisor2"], False)):
+        (row,) = [t for t in approvals_waiting(user, grants_for(user)).rows if t.case.pk == case.pk]
+        assert isinstance(row.case, PowerOfAttorney) and row.own_work is own and row.total is None
