@@ -9,13 +9,24 @@ from playwright.sync_api import expect
 
 from audit.actors import Actor, ActorKind
 from audit.models import AuditEvent
-from cases import payees, services
-from cases.models import Grievance
+from cases import attorneys, payees, services
+from cases.models import CaseType, Grievance, PowerOfAttorney, Receipt
 from portal.services import portal_account_open
 from registry.models import BankAccount
 from tests.conftest import make_insured
 
 from .support import PASSWORD, BrowserTestCase, assert_accessible, screenshot_path
+
+
+def sign_in(test, person):
+    """``person`` signs in to the portal in ``test``'s browser (password, then the app's code)."""
+    page = test.page
+    page.goto(test.url("/portal/login/"))
+    page.get_by_label("Social security number").fill(person.ssn)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code from your authenticator app").fill(test._next_code(person.ssn))
+    page.get_by_role("button", name="Verify").click()
 
 
 class PortalActingJourneyTest(BrowserTestCase):
@@ -37,22 +48,13 @@ class PortalActingJourneyTest(BrowserTestCase):
         payees.payee_verify(case_id=payee.pk, actor=self.operator, identity_ok=True, documents_ok=True)
         self.payee = payees.payee_approve(case_id=payee.pk, actor=self.supervisor, active_from=timezone.localdate())
 
-    def sign_in(self, person):
-        page = self.page
-        page.goto(self.url("/portal/login/"))
-        page.get_by_label("Social security number").fill(person.ssn)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_label("Code from your authenticator app").fill(self._next_code(person.ssn))
-        page.get_by_role("button", name="Verify").click()
-
     def banner(self):
         return self.page.locator("section.acting-for")
 
     def test_a_representative_payee_acts_for_the_pensioner_and_switches_back(self):
         page = self.start_browser()
         name = self.pensioner.full_name
-        self.sign_in(self.representative)
+        sign_in(self, self.representative)
 
         # Asked whom they act for, right after signing in.
         expect(page.get_by_role("heading", name="Whom do you act for?")).to_be_visible()
@@ -115,3 +117,63 @@ class PortalActingJourneyTest(BrowserTestCase):
         assert created.actor_kind == ActorKind.REPRESENTATIVE
         assert created.actor_identity == f"person:{self.representative.pk}"
         assert created.acting_for == f"person:{self.pensioner.pk} payee:{self.payee.reference}"
+
+
+class PortalPowerOfAttorneyJourneyTest(BrowserTestCase):
+    """A person asks for a power of attorney in the portal and revokes the one in force."""
+
+    def setUp(self):
+        super().setUp()
+        self.attorney = make_insured(self.org.north_b)
+        portal_account_open(person=self.insured, password=PASSWORD, actor=Actor.system("registration"))
+        today = timezone.localdate()
+        power = attorneys.attorney_request(
+            grantor=self.insured,
+            attorney=self.attorney,
+            attorney_name=self.attorney.last_name,
+            scope=[CaseType.GRIEVANCE],
+            valid_from=today,
+            valid_to=None,
+            actor=Actor.person(self.insured),
+        )
+        services.task_take(case_id=power.pk, actor=self.operator)
+        attorneys.attorney_verify(case_id=power.pk, actor=self.operator, identity_ok=True, documents_ok=True)
+        self.power = attorneys.attorney_approve(case_id=power.pk, actor=self.supervisor)
+
+    def test_a_grantor_asks_for_a_power_of_attorney_and_revokes_another(self):
+        page = self.start_browser()
+        sign_in(self, self.insured)
+        expect(page.get_by_role("heading", name="My page")).to_be_visible()
+
+        page.get_by_role("link", name="Make a request").first.click()
+        page.get_by_role("link", name="Power of attorney", exact=True).click()
+        expect(page.get_by_role("heading", name="Power of attorney")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Social security number of the attorney").fill(self.attorney.ssn)
+        page.get_by_label("Surname of the attorney").fill("Not-The-Name")
+        page.get_by_label("Benefit claim").check()
+        page.get_by_role("button", name="Send the request").click()
+        expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+        expect(page.get_by_role("alert")).to_contain_text("The surname does not match")
+        assert_accessible(page)
+        page.get_by_label("Surname of the attorney").fill(self.attorney.last_name)
+        page.get_by_role("button", name="Send the request").click()
+        expect(page.get_by_role("heading", name="Official receipt")).to_be_visible()
+        assert_accessible(page)
+
+        page.goto(self.url(f"/portal/cases/{self.power.reference}/"))
+        expect(page.get_by_role("heading", name="Revoke this power of attorney")).to_be_visible()
+        expect(page.locator("dl.facts")).to_contain_text(self.attorney.full_name)
+        assert_accessible(page)
+        page.get_by_label("Why you revoke it").fill("I manage my requests myself again.")
+        page.get_by_role("button", name="Revoke", exact=True).click()
+        expect(page.get_by_role("heading", name="Official receipt")).to_be_visible()
+        expect(page.get_by_role("status")).to_contain_text("Your power of attorney is revoked")
+        assert_accessible(page)
+        self.stop_browser()
+
+        assert PowerOfAttorney.objects.get(pk=self.power.pk).state == "revoked"
+        new = PowerOfAttorney.objects.exclude(pk=self.power.pk).get(person=self.insured)
+        assert (new.attorney, new.scope, new.state) == (self.attorney, [CaseType.BENEFIT_CLAIM], "submitted")
+        kinds = set(Receipt.objects.filter(person=self.insured).values_list("kind", flat=True))
+        assert kinds == {Receipt.Kind.FILED, Receipt.Kind.REVOKED}
