@@ -80,6 +80,7 @@ def test_every_form_of_the_portal_carries_the_csrf_token(person_account):
     claim = claim_of(person_account.person)
     client = signed_in(person_account)
     urls = [reverse("portal:home"), reverse("portal:file_index"), reverse("portal:case", args=[claim.reference])]
+    urls += [reverse("portal:acting")]
     urls += [reverse("portal:file", args=[case_type]) for case_type in ("benefit_claim", "grievance")]
     for url in urls:
         count, missing = post_forms_without_token(client.get(url).content.decode())
