@@ -71,11 +71,22 @@ TYPE_RELATED = {
         "approved_by",
         "approved_on_behalf_of",
     ),
+    CaseType.POWER_OF_ATTORNEY: ("attorney", "verified_by", "approved_by", "approved_on_behalf_of"),
 }
 
 TYPE_LABELS = dict(CaseType.choices)
 # Internal row ids in event payloads that mean nothing to a reader.
-HIDDEN_DETAILS = {"task", "comment", "document", "schedule", "assessment", "designation", "message", "reply"}
+HIDDEN_DETAILS = {
+    "task",
+    "comment",
+    "document",
+    "schedule",
+    "assessment",
+    "designation",
+    "message",
+    "reply",
+    "attorney",
+}
 
 DETAIL_LABELS = {
     "active_from": gettext_lazy("active from"),
@@ -124,6 +135,9 @@ DETAIL_LABELS = {
     "title": gettext_lazy("title"),
     "to": gettext_lazy("to unit"),
     "total": gettext_lazy("total"),
+    "scope": gettext_lazy("kinds of request"),
+    "valid_from": gettext_lazy("valid from"),
+    "valid_to": gettext_lazy("valid until"),
 }
 # Coded values shown by their label.
 DETAIL_VALUES = {

@@ -18,8 +18,17 @@ from django.utils.translation import gettext_lazy
 
 from roles.powers import Power
 
-from . import claims, forms, grievances, medical, payees, refunds, selectors, waivers
-from .models import ClaimState, Grievance, GrievanceState, MedicalState, PayeeState, RefundState, WaiverState
+from . import attorneys, claims, forms, grievances, medical, payees, refunds, selectors, waivers
+from .models import (
+    AttorneyState,
+    ClaimState,
+    Grievance,
+    GrievanceState,
+    MedicalState,
+    PayeeState,
+    RefundState,
+    WaiverState,
+)
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,67 @@ PAYEE_ACTIONS = [
         run=lambda user, case, data: payees.payee_revoke(case_id=case.pk, actor=user, reason=data["reason"]),
         done=gettext_lazy("The designation is revoked: benefits go to the beneficiary's own account."),
         allowed=lambda s: s.in_state(PayeeState.APPROVED, PayeeState.ACTIVE, PayeeState.SUSPENDED) and _may_decide(s),
+        secondary=True,
+    ),
+]
+
+
+# --- Powers of attorney ------------------------------------------------------------------------------------
+
+
+def _attorney_approver(s):
+    """A supervisor who did not verify the request may approve or reject it at the approval step."""
+    return (
+        s.node == "approve"
+        and s.task.owner_id in (None, s.user.pk)
+        and s.in_state(AttorneyState.VERIFIED)
+        and s.passes(Power.DECIDE_CASE, s.case.owning_unit)
+    )
+
+
+ATTORNEY_ACTIONS = [
+    Action(
+        slug="verify",
+        title=gettext_lazy("Verify the power of attorney"),
+        button=gettext_lazy("Record the verification"),
+        form_class=forms.VerifyForm,
+        run=lambda user, case, data: attorneys.attorney_verify(
+            case_id=case.pk,
+            actor=user,
+            identity_ok=data["identity_ok"],
+            documents_ok=data["documents_ok"],
+            note=data["note"],
+        ),
+        done=gettext_lazy("The verification was recorded."),
+        allowed=lambda s: s.works(("verify",), AttorneyState.VERIFYING),
+    ),
+    Action(
+        slug="approve",
+        title=gettext_lazy("Approve"),
+        button=gettext_lazy("Approve the power of attorney"),
+        form_class=forms.NoteForm,
+        run=lambda user, case, data: attorneys.attorney_approve(case_id=case.pk, actor=user, note=data["note"]),
+        done=gettext_lazy("The power of attorney is approved."),
+        allowed=lambda s: _attorney_approver(s) and s.allows(attorneys.check_not_expired),
+    ),
+    Action(
+        slug="reject",
+        title=gettext_lazy("Reject the request"),
+        button=gettext_lazy("Reject"),
+        form_class=forms.ReasonForm,
+        run=lambda user, case, data: attorneys.attorney_reject(case_id=case.pk, actor=user, reason=data["reason"]),
+        done=gettext_lazy("The request is rejected."),
+        allowed=lambda s: s.works(("verify",), AttorneyState.VERIFYING) or _attorney_approver(s),
+        secondary=True,
+    ),
+    Action(
+        slug="revoke",
+        title=gettext_lazy("Revoke"),
+        button=gettext_lazy("Revoke the power of attorney"),
+        form_class=forms.ReasonForm,
+        run=lambda user, case, data: attorneys.attorney_revoke(case_id=case.pk, actor=user, reason=data["reason"]),
+        done=gettext_lazy("The power of attorney is revoked: the attorney may no longer act."),
+        allowed=lambda s: s.in_state(AttorneyState.APPROVED) and s.may_work(),
         secondary=True,
     ),
 ]

@@ -23,8 +23,16 @@ from django.utils.module_loading import import_string
 
 from workflows.flow_classes import FLOW_CLASSES
 
-from . import claims, engine, forms, grievances, medical, payees, refunds, waivers
-from .actions import CLAIM_ACTIONS, GRIEVANCE_ACTIONS, MEDICAL_ACTIONS, PAYEE_ACTIONS, REFUND_ACTIONS, WAIVER_ACTIONS
+from . import attorneys, claims, engine, forms, grievances, medical, payees, refunds, waivers
+from .actions import (
+    ATTORNEY_ACTIONS,
+    CLAIM_ACTIONS,
+    GRIEVANCE_ACTIONS,
+    MEDICAL_ACTIONS,
+    PAYEE_ACTIONS,
+    REFUND_ACTIONS,
+    WAIVER_ACTIONS,
+)
 from .models import CASE_MODELS, CaseType
 
 # Deadline policies (``cases.deadlines``): what happens when a case of the type is overdue.
@@ -187,6 +195,17 @@ TYPES = {
                 "withdrawn",
             ),
             step_checks={"approve": _four_eyes(payees.check_four_eyes)},
+        ),
+        CaseTypeSpec(
+            CaseType.POWER_OF_ATTORNEY,
+            services=attorneys,
+            prefix="attorney",
+            deadline=ALERT,
+            actions=ATTORNEY_ACTIONS,
+            filing=forms.AttorneyRequestForm,
+            demo_builder="cases.seeding.attorney_demo",
+            demo=("submitted", "verifying", "verified", "approved", "rejected", "revoked", "withdrawn"),
+            step_checks={"approve": _four_eyes(attorneys.check_four_eyes)},
         ),
     )
 }

@@ -29,6 +29,7 @@ grievance              ``next_level``       ``cases.grievances.grievance_escalat
                                             grievance to the next level up
 medical_commission     ``alert``            alerts only
 representative_payee   ``alert``            alerts only
+power_of_attorney      ``alert``            alerts only
 =====================  ===================  =====================================================
 
 Alerts (``StaffAlert``): kind *overdue* for the supervisors and branch managers (roles valid

@@ -14,10 +14,20 @@ from registry.models import BankAccount, Person
 from rules.parameters import ParameterMissing, param
 
 from .attachments import AttachmentsField
+from .attorneys import DELEGABLE, attorney_request
 from .claims import claim_file, claim_precheck
 from .grievances import grievance_file
 from .medical import medical_request
-from .models import BenefitClaim, BenefitType, Case, Channel, GrievanceCategory, MedicalPurpose, Priority
+from .models import (
+    BenefitClaim,
+    BenefitType,
+    Case,
+    CaseType,
+    Channel,
+    GrievanceCategory,
+    MedicalPurpose,
+    Priority,
+)
 from .payees import payee_request
 from .refunds import refund_file, refund_refundable
 from .waivers import waiver_file
@@ -517,5 +527,45 @@ class PayeeRequestForm(FilingForm):
             representative_account=data["representative_account"],
             relationship=data["relationship"],
             grounds=data["grounds"],
+            actor=actor,
+        )
+
+
+class AttorneyRequestForm(FilingForm):
+    attorney = _ssn(_("Social security number of the attorney"))
+    attorney_name = forms.CharField(
+        label=_("Surname of the attorney"),
+        max_length=100,
+        help_text=_("As in the registry: it is checked against the social security number."),
+    )
+    scope = forms.MultipleChoiceField(
+        label=_("Kinds of request the attorney may make and follow for you"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(
+        label=_("Valid until"), widget=DateInput, required=False, help_text=_("Leave empty: until it is revoked.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [(kind, CaseType(kind).label) for kind in DELEGABLE]
+
+    @classmethod
+    def initial_for(cls, person, *, on, asked):
+        return {"valid_from": on}
+
+    def clean_attorney(self):
+        return _registered_person(self.cleaned_data["attorney"], _("Nobody with this number is in the registry."))
+
+    def file(self, actor):
+        data = self.cleaned_data
+        return attorney_request(
+            grantor=self.person,
+            attorney=data["attorney"],
+            attorney_name=data["attorney_name"],
+            scope=data["scope"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
             actor=actor,
         )

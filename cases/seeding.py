@@ -909,6 +909,38 @@ def _payee(state, beneficiary, representative, staff):
     return case
 
 
+def _attorney(state, grantor, attorney, staff):
+    from . import attorneys
+
+    today = timezone.localdate()
+    case = attorneys.attorney_request(
+        actor=Actor.person(grantor),
+        grantor=grantor,
+        attorney=attorney,
+        attorney_name=attorney.last_name,
+        scope=[CaseType.BENEFIT_CLAIM, CaseType.GRIEVANCE],
+        valid_from=today,
+        valid_to=today + dt.timedelta(days=365),
+    )
+    cid, op = case.pk, staff.operators[0]
+    if state == "withdrawn":
+        return attorneys.attorney_withdraw(case_id=cid, actor=Actor.person(grantor), reason="Not needed any more.")
+    if state == "submitted":
+        return case
+    services.task_take(case_id=cid, actor=op)
+    if state == "verifying":
+        return case
+    if state == "rejected":
+        return attorneys.attorney_reject(case_id=cid, actor=op, reason="The signature on the form is missing.")
+    attorneys.attorney_verify(case_id=cid, actor=op, identity_ok=True, documents_ok=True)
+    if state == "verified":
+        return case
+    attorneys.attorney_approve(case_id=cid, actor=staff.supervisor)
+    if state == "revoked":
+        attorneys.attorney_revoke(case_id=cid, actor=Actor.person(grantor), reason="I manage my requests myself again.")
+    return case
+
+
 class DemoCast:
     """Who and what the demo's builders work with: the org tree, the staff of each branch, the
     demo people and employers (handed out in a fixed order, so that a re-run picks the same)."""
@@ -933,6 +965,18 @@ class DemoCast:
         found = self.employers_of[branch.pk]
         self.employers_used[branch.pk] += 1
         return found[(self.employers_used[branch.pk] - 1) % len(found)]
+
+    def pensioner(self):
+        """A demo person paid an old-age pension (the first such claim), or None."""
+        claim = (
+            BenefitClaim.objects.filter(
+                benefit_type=BenefitType.OLD_AGE, state=ClaimState.IN_PAYMENT, person__death_date__isnull=True
+            )
+            .select_related("person__branch")
+            .order_by("pk")
+            .first()
+        )
+        return claim.person if claim is not None else None
 
     def has_cases(self, model):
         """The demo's people or employers have a case of ``model``'s type already."""
@@ -970,8 +1014,21 @@ medical_demo = _one_per_state(
         state, cast.person(branch), staff, cast.doctors[branch.parent_id], cast.doctors[cast.org.central.pk]
     )
 )
-payee_demo = _one_per_state(
-    lambda cast, state, branch, staff: _payee(state, cast.person(branch), cast.person(branch), staff)
+
+
+def _payee_case(cast, state, branch, staff):
+    """A payee request in ``state``: the one in force is for a pensioner (when the demo has one),
+    so that the demo's representative payee acts for a pensioner in the portal."""
+    pensioner = cast.pensioner() if state == "active" else None
+    if pensioner is not None:
+        branch = pensioner.branch
+        return _payee(state, pensioner, cast.person(branch), cast.staff[branch.pk])
+    return _payee(state, cast.person(branch), cast.person(branch), staff)
+
+
+payee_demo = _one_per_state(_payee_case)
+attorney_demo = _one_per_state(
+    lambda cast, state, branch, staff: _attorney(state, cast.person(branch), cast.person(branch), staff)
 )
 
 
@@ -990,14 +1047,16 @@ class PortalLogin:
     why: str
 
 
-# Demo people who get a portal account: claimants of the first branch, and a representative payee.
+# Demo people who get a portal account: claimants of the first branch, a representative payee and
+# an attorney (each acting for someone in the portal).
 PORTAL_CLAIMANTS = 2
 
 
 def ensure_portal_accounts(org):
     """Portal accounts for some demo people (new passwords on every run, like the staff's):
-    the first claimants of the first branch, and the representative of an active payee
-    designation. Returns their logins."""
+    the first claimants of the first branch, the representative of an active payee designation
+    and the attorney of a power of attorney in force (``why`` says whom they act for). Returns
+    their logins."""
     from portal.models import PortalAccount
     from portal.services import portal_account_open
 
@@ -1013,11 +1072,25 @@ def ensure_portal_accounts(org):
         if len(chosen) == PORTAL_CLAIMANTS:
             break
         chosen.append((Person.objects.get(pk=person_id), "claimant"))
-    from .models import RepresentativePayee
+    from . import attorneys
+    from .models import PowerOfAttorney, RepresentativePayee
 
-    payee = RepresentativePayee.objects.filter(state="active").select_related("representative").order_by("pk").first()
+    payee = (
+        RepresentativePayee.objects.filter(state="active")
+        .select_related("representative", "person")
+        .order_by("pk")
+        .first()
+    )
     if payee is not None:
-        chosen.append((payee.representative, f"representative payee ({payee.reference})"))
+        chosen.append((payee.representative, f"representative payee of {payee.person.full_name} ({payee.reference})"))
+    power = (
+        PowerOfAttorney.objects.filter(attorneys.in_force(timezone.localdate()))
+        .select_related("attorney", "person")
+        .order_by("pk")
+        .first()
+    )
+    if power is not None:
+        chosen.append((power.attorney, f"attorney of {power.person.full_name} ({power.reference})"))
     logins = []
     for person, why in chosen:
         password = new_password()  # (the same generator as the staff's: it passes the validators)
@@ -2010,6 +2083,7 @@ OTHER_FLOWS = {
     CaseType.ARREARS_WAIVER: ("AW", "workflows.waiver_flow", "ArrearsWaiverFlow", "review"),
     CaseType.MEDICAL_COMMISSION: ("MC", "workflows.medical_flow", "MedicalCommissionFlow", "review"),
     CaseType.REPRESENTATIVE_PAYEE: ("RP", "workflows.payee_flow", "RepresentativePayeeFlow", "verify"),
+    CaseType.POWER_OF_ATTORNEY: ("PA", "workflows.attorney_flow", "PowerOfAttorneyFlow", "verify"),
 }
 OTHER_TEXT = {
     CaseType.CONTRIBUTION_REFUND: "The contribution for the month was paid twice.",
@@ -2017,6 +2091,7 @@ OTHER_TEXT = {
     CaseType.ARREARS_WAIVER: "The payroll office was closed by a flood.",
     CaseType.MEDICAL_COMMISSION: "Periodic review of the degree of disability.",
     CaseType.REPRESENTATIVE_PAYEE: "The beneficiary can no longer manage money alone.",
+    CaseType.POWER_OF_ATTORNEY: '["benefit_claim", "grievance"]',  # the scope, as JSON
 }
 
 
@@ -2074,6 +2149,15 @@ def _detail_table(case_type):
             ("documents_verified", INT),
             ("end_reason", STR),
         ),
+        CaseType.POWER_OF_ATTORNEY: (
+            ("case_ptr_id", INT),
+            ("attorney_id", INT),
+            ("scope", JSON),
+            ("valid_from", DATE),
+            ("identity_verified", INT),
+            ("documents_verified", INT),
+            ("end_reason", STR),
+        ),
     }[case_type]
     return Table(CASE_MODELS[case_type], columns)
 
@@ -2124,16 +2208,19 @@ def _other_detail(flow, case_id, person_id, t0, rep):
         return (case_id, "Slow answer to my letter", text, "", "", "", 0)
     if flow.case_type == CaseType.MEDICAL_COMMISSION:
         return (case_id, "review", "", "", "")
+    if flow.case_type == CaseType.POWER_OF_ATTORNEY:
+        return (case_id, rep[0], text, timezone.localdate(t0), False, False, "")
     return (case_id, rep[0], rep[1], "daughter", text, False, False, "")
 
 
 def _scale_other_batch(ctx, writer, tables, flow, count):
     """``count`` cases of one other type with their people (and, for payees, representatives
-    with their accounts), processes, tasks and audit chains."""
+    with their accounts; for powers of attorney, the attorneys), processes, tasks and audit chains."""
     person_t, process_t, task_t, event_t = tables
     rng = ctx.rng
     payee = flow.case_type == CaseType.REPRESENTATIVE_PAYEE
-    n_persons = count * 2 if payee else count
+    second = payee or flow.case_type == CaseType.POWER_OF_ATTORNEY  # a second person per case
+    n_persons = count * 2 if second else count
     person_ids = writer.reserve_ids(person_t, n_persons)
     account_ids = writer.reserve_ids(ACCOUNT_TABLE, count) if payee else []
     case_ids = writer.reserve_ids(CASE_TABLE, count)
@@ -2152,10 +2239,11 @@ def _scale_other_batch(ctx, writer, tables, flow, count):
         case_id, process_id, task_id = case_ids[n], process_ids[n], task_ids[n]
         persons.append(_person_row(ctx, person_ids[n], branch, None, t0))
         rep = None
-        if payee:
+        if second:
             rep_row = _person_row(ctx, person_ids[count + n], branch, None, t0)
             persons.append(rep_row)
-            rep = (rep_row[0], account_ids[n])
+            rep = (rep_row[0], account_ids[n] if payee else None)
+        if payee:
             accounts.append(
                 (
                     account_ids[n],

@@ -298,9 +298,10 @@ def staff_for_queues(queues, on=None):
 
 # --- Decisions waiting ----------------------------------------------------------------------------------
 
-# The case types whose decision tasks carry what a supervisor needs to know before deciding
+# The case types whose decision tasks carry what a supervisor needs to know before deciding (an
+# amount, or who verified the request: four eyes)
 # (benefit claims come with the task rows, see ``TASK_ROW_RELATED``).
-DECISION_DETAILS = ("contributionrefund", "arrearswaiver", "representativepayee")
+DECISION_DETAILS = ("contributionrefund", "arrearswaiver", "representativepayee", "powerofattorney")
 
 
 def _decision_details(case_ids):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_account, views_messages, views_oidc, views_register, views_reset
+from . import views, views_account, views_acting, views_messages, views_oidc, views_register, views_reset
 from . import views_second_factor as second_factor
 
 app_name = "portal"
@@ -39,4 +39,6 @@ urlpatterns = [
     path("cases/<str:reference>/messages/new/", views_messages.case_message_write, name="case_message_write"),
     path("notifications/", views_messages.notification_list, name="notifications"),
     path("notifications/<int:pk>/", views_messages.notification_detail, name="notification"),
+    path("acting/", views_acting.acting, name="acting"),
+    path("cases/<str:reference>/revoke/", views_acting.case_revoke, name="case_revoke"),
 ]

@@ -20,14 +20,14 @@ from audit.models import AuditEvent
 from cases import catalog, labels
 from cases.forms import FilingForm, filing_form
 from cases.labels import filing_kinds
-from cases.models import Case, Notification, Receipt
+from cases.models import Case, CaseType, Notification, Receipt
 from cases.receipts import normalised, pdf_response, receipt_context, receipt_issue, submitted_by
 from cases.receipts import receipt_pdf as receipt_pdf_bytes
 from registry.models import Payment
 from registry.selectors import on_file
 from roles.errors import DomainError
 
-from .access import actor_of, own_case, person_of, person_required
+from .access import actor_of, agent_of, in_scope, mandate_of, own_case, person_of, person_required, scoped
 from .forms import AnswerForm, WithdrawForm
 
 # What the person is asked to do, by the state their case waits in.
@@ -55,9 +55,12 @@ def home(request):
     """My page: my cases of every type with their state in plain words, what the office expects
     from me, my messages and my payments. Four queries whatever the numbers."""
     person = person_of(request)
-    cases = Case.objects.filter(person=person).order_by("-created_at", "-pk")
+    cases = scoped(request, Case.objects.filter(person=person)).order_by("-created_at", "-pk")
     notes = Notification.objects.filter(person=person, channel=Notification.Channel.PORTAL).order_by("-created_at")
     payments = Payment.objects.filter(schedule__person=person).select_related("schedule").order_by("-due_date", "-pk")
+    if mandate_of(request) is not None:  # a representative reads what concerns the mandate's scope
+        notes = scoped(request, notes, "case__case_type")
+        payments = payments if in_scope(request, CaseType.BENEFIT_CLAIM) else payments.none()
     context = {
         "person": person,
         "rows": _rows(cases),
@@ -68,25 +71,33 @@ def home(request):
     return render(request, "portal/home.html", context)
 
 
-def _timeline(case, person):
-    """The case's history written for the person: what happened to it, by the person or by the
-    office (never a staff member's name or the office's internal steps)."""
+def _timeline(case, person, agent=None):
+    """The case's history written for the person: what happened to it, by the person, their
+    representative or the office (never a staff member's name or the office's internal steps).
+    ``agent``: the representative reading it for ``person``, if so."""
     events = AuditEvent.objects.filter(
         subject_type="case", subject_id=str(case.pk), action__startswith=f"{case.case_type}."
     ).order_by("seq")
     mine = f"person:{person.pk}"
     return [
-        {"at": event.occurred_at, "what": labels.event_label(event.action, case.case_type), "by": _who(event, mine)}
+        {
+            "at": event.occurred_at,
+            "what": labels.event_label(event.action, case.case_type),
+            "by": _who(event, mine, agent),
+        }
         for event in events.only("occurred_at", "action", "actor_kind", "actor_identity", "acting_for")
     ]
 
 
-def _who(event, mine):
-    """Who did it, as the person reads it: they, their representative, the office or a job."""
+def _who(event, mine, agent=None):
+    """Who did it, as the person reads it: they, their representative, the office or a job (as
+    the representative ``agent`` reads it for them: they as representative, or the person)."""
     if event.actor_kind == ActorKind.REPRESENTATIVE and (event.acting_for or "").startswith(mine + " "):
+        if agent is not None and event.actor_identity == f"person:{agent.pk}":
+            return _("You, as representative")
         return _("Your representative")
     if event.actor_identity == mine:
-        return _("You")
+        return _("The person you represent") if agent is not None else _("You")
     if event.actor_kind == ActorKind.SYSTEM:
         return _("Automatic processing")
     return _("Social security office")
@@ -101,17 +112,21 @@ def _may_withdraw(case):
     return can_proceed(case.withdraw)
 
 
-def _case_page(request, case, *, answer=None, withdraw=None, status=200):
+def _case_page(request, case, *, answer=None, withdraw=None, revoke=None, status=200):
+    from .views_acting import RevokeForm, may_revoke
+
     person = person_of(request)
+    agent = agent_of(request) if mandate_of(request) is not None else None
     context = {
         "receipts": list(case.receipts.order_by("issued_at", "pk")),
         "case": case,
         "type": labels.type_label(case.case_type),
         "state": labels.state_label(case.case_type, case.state),
         "question": getattr(case, "info_request", "") if case.state == "awaiting_info" else "",
-        "timeline": _timeline(case, person),
+        "timeline": _timeline(case, person, agent),
         "answer_form": (answer or AnswerForm()) if _may_answer(case) else None,
         "withdraw_form": (withdraw or WithdrawForm()) if _may_withdraw(case) else None,
+        "revoke_form": (revoke or RevokeForm()) if may_revoke(request, case) else None,
         "section": "home",
     }
     return render(request, "portal/case.html", context, status=status)
@@ -183,7 +198,8 @@ def case_withdraw(request, reference):
 @require_GET
 def file_index(request):
     """The requests a person may file online: one per case type of the registry."""
-    return render(request, "portal/file_index.html", {"kinds": filing_kinds(), "section": "file"})
+    kinds = [kind for kind in filing_kinds() if in_scope(request, kind["case_type"])]
+    return render(request, "portal/file_index.html", {"kinds": kinds, "section": "file"})
 
 
 @person_required
@@ -191,7 +207,7 @@ def file_index(request):
 def file(request, case_type):
     """File a request of ``case_type`` for oneself, with the form the registry names."""
     spec = catalog.TYPES.get(case_type)
-    if spec is None:
+    if spec is None or not in_scope(request, case_type):
         raise Http404
     person = person_of(request)
     today = timezone.localdate()
@@ -227,9 +243,10 @@ def file(request, case_type):
 
 
 def _own_receipt(request, code):
+    receipts = Receipt.objects.filter(code=normalised(code), person=person_of(request))
     receipt = (
-        Receipt.objects.select_related("case__owning_unit", "person__branch", "actor")
-        .filter(code=normalised(code), person=person_of(request))
+        scoped(request, receipts, "case__case_type", general=True)
+        .select_related("case__owning_unit", "person__branch", "actor")
         .first()
     )
     if receipt is None:

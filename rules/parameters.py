@@ -85,6 +85,7 @@ DEFAULTS = {
     "sla.arrears_waiver.days": ("30", gettext_noop("days to decide an arrears waiver")),
     "sla.medical_commission.days": ("45", gettext_noop("days to reach a medical commission decision")),
     "sla.representative_payee.days": ("20", gettext_noop("days to decide a representative payee request")),
+    "sla.power_of_attorney.days": ("20", gettext_noop("days to decide a power of attorney request")),
     "grievance.reopen_days": ("30", gettext_noop("days after the resolution during which the claimant may reopen")),
     "medical.appeal_days": ("30", gettext_noop("days after the decision during which it may be appealed")),
     "contribution.due_day": ("15", gettext_noop("day of the next month by which a period's contributions are due")),

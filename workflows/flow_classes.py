@@ -4,6 +4,7 @@ Keyed by the codes themselves so that ``workflows`` imports nothing from ``cases
 services import the flows, not the other way round.
 """
 
+from .attorney_flow import PowerOfAttorneyFlow
 from .flows import BenefitClaimFlow
 from .grievance_flow import GrievanceFlow
 from .medical_flow import MedicalCommissionFlow
@@ -18,4 +19,5 @@ FLOW_CLASSES = {
     "arrears_waiver": ArrearsWaiverFlow,
     "medical_commission": MedicalCommissionFlow,
     "representative_payee": RepresentativePayeeFlow,
+    "power_of_attorney": PowerOfAttorneyFlow,
 }

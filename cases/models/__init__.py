@@ -5,6 +5,7 @@
 ``cases/services.py`` (and the modules beside it) call the transitions.
 """
 
+from .attorneys import AttorneyState, PowerOfAttorney
 from .base import (
     PRIORITY_RANK,
     Case,
@@ -33,10 +34,12 @@ CASE_MODELS = {
     CaseType.ARREARS_WAIVER: ArrearsWaiver,
     CaseType.MEDICAL_COMMISSION: MedicalCommission,
     CaseType.REPRESENTATIVE_PAYEE: RepresentativePayee,
+    CaseType.POWER_OF_ATTORNEY: PowerOfAttorney,
 }
 
 __all__ = [
     "ArrearsWaiver",
+    "AttorneyState",
     "BenefitClaim",
     "BenefitType",
     "CASE_MODELS",
@@ -62,6 +65,7 @@ __all__ = [
     "Notification",
     "PRIORITY_RANK",
     "PayeeState",
+    "PowerOfAttorney",
     "Priority",
     "RefundState",
     "RepresentativePayee",

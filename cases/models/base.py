@@ -30,6 +30,7 @@ class CaseType(models.TextChoices):
     ARREARS_WAIVER = "arrears_waiver", _("Arrears waiver")
     MEDICAL_COMMISSION = "medical_commission", _("Medical commission")
     REPRESENTATIVE_PAYEE = "representative_payee", _("Representative payee")
+    POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
 
 
 class Priority(models.TextChoices):

@@ -17,6 +17,7 @@ class Receipt(models.Model):
         ANSWERED = "answered", _("Answer sent")
         WITHDRAWN = "withdrawn", _("Request withdrawn")
         MESSAGE = "message", _("Message sent")
+        REVOKED = "revoked", _("Power of attorney revoked")
 
     code = models.CharField(_("verification code"), max_length=20, unique=True)
     # None: a message to the office about no case in particular.

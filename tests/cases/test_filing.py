@@ -21,6 +21,7 @@ from cases.models import (
     Channel,
     ContributionRefund,
     MedicalPurpose,
+    PowerOfAttorney,
     RepresentativePayee,
 )
 from registry.models import Person
@@ -88,6 +89,18 @@ def payee_request():
     return {"person": payee.person}, data
 
 
+def attorney_request():
+    power = PowerOfAttorney.objects.filter(state="withdrawn").select_related("person", "attorney")[0]
+    data = {
+        "attorney": power.attorney.ssn,
+        "attorney_name": power.attorney.last_name,
+        "scope": [CaseType.BENEFIT_CLAIM, CaseType.GRIEVANCE],
+        "valid_from": timezone.localdate().isoformat(),
+        "valid_to": "",
+    }
+    return {"person": power.person}, data
+
+
 REQUESTS = {
     CaseType.BENEFIT_CLAIM: claim_request,
     CaseType.CONTRIBUTION_REFUND: refund_request,
@@ -95,6 +108,7 @@ REQUESTS = {
     CaseType.GRIEVANCE: grievance_request,
     CaseType.MEDICAL_COMMISSION: medical_request,
     CaseType.REPRESENTATIVE_PAYEE: payee_request,
+    CaseType.POWER_OF_ATTORNEY: attorney_request,
 }
 
 

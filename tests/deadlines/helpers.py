@@ -22,6 +22,7 @@ from cases.models import (
     Grievance,
     MedicalCommission,
     MedicalPurpose,
+    PowerOfAttorney,
     RepresentativePayee,
 )
 from registry import ledger
@@ -150,6 +151,13 @@ def make_case(case_type, unit, state, *, due_date=None, person=None):
             representative_account=account,
             relationship="daughter",
             grounds="Beneficiary cannot manage payments",
+            **fields,
+        )
+    if case_type == CaseType.POWER_OF_ATTORNEY:
+        return PowerOfAttorney.objects.create(
+            attorney=PersonFactory(branch=unit),
+            scope=[CaseType.GRIEVANCE],
+            valid_from=dt.date(2025, 1, 1),
             **fields,
         )
     raise ValueError(case_type)

@@ -50,6 +50,8 @@ def test_final_states_are_those_with_no_way_out():
     assert {node.key for node in chart.nodes if node.final} == {"closed", "withdrawn"}  # a rejection may be appealed
     chart = charts.chart_for(CaseType.REPRESENTATIVE_PAYEE)
     assert {node.key for node in chart.nodes if node.final} == {"rejected", "revoked", "withdrawn"}
+    chart = charts.chart_for(CaseType.POWER_OF_ATTORNEY)
+    assert {node.key for node in chart.nodes if node.final} == {"rejected", "revoked", "withdrawn"}
 
 
 def test_arrows_of_one_transition_into_one_state_share_their_bends():

@@ -43,7 +43,7 @@ class FlowPicturesTest(BrowserTestCase):
 
         page.get_by_role("link", name="Flows", exact=True).click()
         expect(page.get_by_role("heading", name="Flows", exact=True)).to_be_visible()
-        expect(page.locator("svg.fc-chart")).to_have_count(6)
+        expect(page.locator("svg.fc-chart")).to_have_count(7)  # one per case type
         page.screenshot(path=screenshot_path("flow-index"), full_page=True)
         page.get_by_role("link", name="Medical commission").last.click()
         expect(page.get_by_role("heading", name="Flow: Medical commission")).to_be_visible()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.actors import Actor
 from cases import services
 from cases.models import BenefitType, Case
+from tests.conftest import make_insured
 from tests.security.test_csrf import post_forms_without_token
 from tests.security.test_object_urls import _patterns
 
@@ -35,6 +36,7 @@ PORTAL_OBJECT_URLS = {
     "case": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("get",)),
     "case_answer": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "case_withdraw": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
+    "case_revoke": (lambda c: {"reference": c.reference}, lambda c: {"reference": "X-0000-000000"}, ("post",)),
     "file": (None, lambda c: {"case_type": "no_such_type"}, ("get", "post")),
     "receipt": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
     "receipt_pdf": (lambda c: {"code": receipt_of(c).code}, lambda c: {"code": "AAAA-BBBB-CCCC"}, ("get",)),
@@ -128,6 +130,7 @@ def test_every_form_of_the_portal_carries_the_csrf_token(person_account):
     client = signed_in(person_account)
     urls = [reverse("portal:home"), reverse("portal:file_index"), reverse("portal:case", args=[claim.reference])]
     urls += [reverse("portal:message_write"), reverse("portal:case_message_write", args=[claim.reference])]
+    urls += [reverse("portal:acting")]
     urls += [reverse("portal:file", args=[case_type]) for case_type in ("benefit_claim", "grievance")]
     for url in urls:
         count, missing = post_forms_without_token(client.get(url).content.decode())
@@ -141,3 +144,34 @@ def test_every_form_of_the_pages_before_sign_in_carries_the_csrf_token():
     for name in ("login", "register", "register_code"):
         count, missing = post_forms_without_token(anonymous.get(reverse(f"portal:{name}")).content.decode())
         assert count >= 1 and missing == [], name
+
+
+# --- A representative outside their mandate ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(PORTAL_OBJECT_URLS))
+def test_a_representative_outside_their_mandate_gets_404_on_every_url(org, team, other_account, name):
+    """An attorney acting for a grantor under a power for grievances only: the grantor's claim
+    (outside the scope) and another person's claim answer as a missing object does."""
+    from cases.models import CaseType
+
+    from .acting_support import acting_client, power_in_force, representative_account
+    from .conftest import open_account
+
+    attorney = representative_account(org.north_b)
+    grantor = open_account(make_insured(org.north_a)).person
+    power = power_in_force(grantor, attorney.person, team, scope=(CaseType.GRIEVANCE,))
+    outside, theirs = claim_of(grantor), claim_of(other_account.person)
+    client = acting_client(attorney, f"attorney:{power.reference}")
+    forbidden, missing, methods = PORTAL_OBJECT_URLS[name]
+    before = Case.objects.count()
+    answers = []
+    cases = [outside, theirs, power]  # the power itself is outside every scope
+    kwargs_list = [forbidden(c) for c in cases] if forbidden else [{"case_type": CaseType.BENEFIT_CLAIM}]
+    for kwargs in [*kwargs_list, missing(theirs)]:
+        for method in methods:
+            response = getattr(client, method)(reverse(f"portal:{name}", kwargs=kwargs))
+            assert response.status_code == 404, (name, kwargs, method)
+            answers.append(response.content)
+    assert len(set(answers)) == 1
+    assert Case.objects.count() == before

@@ -144,7 +144,7 @@ def test_demo_office_is_complete():
     assert checkpoint.last_event_id == AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
 
-PORTAL_LINE = re.compile(r"^  (\S+)\s+(\S+)  (.+), (claimant|representative payee .+)$")
+PORTAL_LINE = re.compile(r"^  (\S+)\s+(\S+)  (.+), (claimant|representative payee of .+|attorney of .+)$")
 
 
 def printed_portal_logins(output):
@@ -160,8 +160,12 @@ def printed_portal_logins(output):
 def test_some_demo_people_sign_in_to_the_portal_and_only_there():
     from backoffice.security import PORTAL_SIDE, side_of_account
 
-    portal = printed_portal_logins(run_command("seed_demo", claim_branches=1))
-    assert len(portal) == 3
+    output = run_command("seed_demo", claim_branches=1)
+    portal = printed_portal_logins(output)
+    # Two claimants, the representative payee of a pensioner and an attorney, each acting for someone.
+    assert len(portal) == 4
+    assert re.search(r", representative payee of .+ \(RP-", output)
+    assert re.search(r", attorney of .+ \(PA-", output)
     for username, password in portal.items():
         user = authenticate(username=username, password=password)
         assert user is not None and side_of_account(user) == PORTAL_SIDE
