@@ -20,7 +20,7 @@ from audit.models import AuditEvent
 from cases import catalog, labels
 from cases.forms import FilingForm, filing_form
 from cases.labels import filing_kinds
-from cases.models import Case, CaseType, Notification, Receipt
+from cases.models import Case, CaseType, Receipt
 from cases.receipts import normalised, pdf_response, receipt_context, receipt_issue, submitted_by
 from cases.receipts import receipt_pdf as receipt_pdf_bytes
 from registry.models import Payment
@@ -29,6 +29,7 @@ from roles.errors import DomainError
 
 from .access import actor_of, agent_of, in_scope, mandate_of, own_case, person_of, person_required, scoped
 from .forms import AnswerForm, WithdrawForm
+from .views_messages import notifications_of
 
 # What the person is asked to do, by the state their case waits in.
 EXPECTED = {
@@ -56,10 +57,9 @@ def home(request):
     from me, my messages and my payments. Four queries whatever the numbers."""
     person = person_of(request)
     cases = scoped(request, Case.objects.filter(person=person)).order_by("-created_at", "-pk")
-    notes = Notification.objects.filter(person=person, channel=Notification.Channel.PORTAL).order_by("-created_at")
+    notes = notifications_of(request).order_by("-created_at")
     payments = Payment.objects.filter(schedule__person=person).select_related("schedule").order_by("-due_date", "-pk")
     if mandate_of(request) is not None:  # a representative reads what concerns the mandate's scope
-        notes = scoped(request, notes, "case__case_type")
         payments = payments if in_scope(request, CaseType.BENEFIT_CLAIM) else payments.none()
     context = {
         "person": person,

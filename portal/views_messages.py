@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.messages import message_send
-from cases.models import CaseMessage, MessageAttachment
-from cases.notifications import MessageNotFound, portal_message_open, portal_messages
+from cases.models import CaseMessage, MessageAttachment, Notification
+from cases.notifications import MessageNotFound, portal_message_open
 from roles.errors import DomainError
 
-from .access import actor_of, own_case, person_of, person_required
+from .access import actor_of, own_case, person_of, person_required, scoped
 from .forms_messages import MessageForm
 
 LISTED = 50  # messages and notifications shown on their list pages
@@ -51,8 +51,7 @@ def case_conversation(person, case):
 def message_list(request):
     """My messages: what I wrote, newest first, answered or awaiting an answer. A fixed number of
     queries whatever the numbers (the messages, their attachments, their answers)."""
-    person = person_of(request)
-    mine = CaseMessage.objects.filter(person=person, direction=CaseMessage.Direction.IN)
+    mine = messages_of(request).filter(direction=CaseMessage.Direction.IN)
     rows = list(_threads(mine).order_by("-sent_at", "-pk")[:LISTED])
     return render(request, "portal/messages.html", {"rows": rows, "section": "messages"})
 
@@ -96,9 +95,20 @@ def case_message_write(request, reference):
     return _write(request, case=own_case(request, reference))
 
 
+def messages_of(request):
+    """The messages of the person served: while acting for someone, those about requests in the
+    mandate's scope and the general ones."""
+    return scoped(request, CaseMessage.objects.filter(person=person_of(request)), "case__case_type", general=True)
+
+
+def notifications_of(request):
+    """The portal notifications of the person served, limited like their messages."""
+    notes = Notification.objects.filter(person=person_of(request), channel=Notification.Channel.PORTAL)
+    return scoped(request, notes, "case__case_type", general=True)
+
+
 def _own_message(request, pk):
-    person = person_of(request)
-    found = _threads(CaseMessage.objects.filter(pk=pk, person=person, direction=CaseMessage.Direction.IN)).first()
+    found = _threads(messages_of(request).filter(pk=pk, direction=CaseMessage.Direction.IN)).first()
     if found is None:
         raise Http404
     return found
@@ -116,7 +126,7 @@ def message_detail(request, pk):
 def message_attachment(request, pk, attachment_id):
     """A file I sent, as a download; another person's (or a missing one) answers 404."""
     attachment = MessageAttachment.objects.filter(
-        pk=attachment_id, message_id=pk, message__person=person_of(request)
+        pk=attachment_id, message__in=messages_of(request).filter(pk=pk)
     ).first()
     if attachment is None:
         raise Http404
@@ -139,7 +149,7 @@ def message_attachment(request, pk, attachment_id):
 @require_GET
 def notification_list(request):
     """My notifications, newest first, unread ones marked (one query for the list)."""
-    notes = portal_messages(person_of(request), limit=LISTED)
+    notes = list(notifications_of(request).order_by("-created_at", "-pk")[:LISTED])
     return render(request, "portal/notifications.html", {"notes": notes, "section": "notifications"})
 
 
@@ -148,6 +158,8 @@ def notification_list(request):
 def notification_detail(request, pk):
     """One notification; opening it marks it read (see the module's documentation)."""
     person = person_of(request)
+    if not notifications_of(request).filter(pk=pk).exists():
+        raise Http404
     try:
         note = portal_message_open(notification_id=pk, person=person)
     except MessageNotFound:
@@ -157,10 +169,6 @@ def notification_detail(request, pk):
     if kind == "message":
         answer_pk = rest.split(":", 1)[0]
         if answer_pk.isdigit():
-            thread = (
-                CaseMessage.objects.filter(pk=int(answer_pk), person=person)
-                .values_list("in_reply_to_id", flat=True)
-                .first()
-            )
+            thread = messages_of(request).filter(pk=int(answer_pk)).values_list("in_reply_to_id", flat=True).first()
     context = {"note": note, "thread": thread, "section": "notifications"}
     return render(request, "portal/notification.html", context)

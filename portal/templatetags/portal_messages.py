@@ -1,7 +1,5 @@
 from django import template
 
-from cases.models import Notification
-
 register = template.Library()
 
 
@@ -11,14 +9,13 @@ def portal_unread_count(context):
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return 0
-    from portal.access import person_of
     from portal.models import PortalAccount
+    from portal.views_messages import notifications_of
 
     try:
-        person = person_of(request)
+        return notifications_of(request).filter(read_at__isnull=True).count()
     except PortalAccount.DoesNotExist:
         return 0
-    return Notification.objects.filter(person=person, channel=Notification.Channel.PORTAL, read_at__isnull=True).count()
 
 
 @register.simple_tag(takes_context=True)

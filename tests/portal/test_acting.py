@@ -281,11 +281,11 @@ def test_my_page_while_acting_reads_a_fixed_number_of_queries(
         grievance_of(pensioner)
     client = acting_client(payee_account, f"payee:{payee.reference}")
     # session, user, the agent (through the account), the mandate checked for today (with the
-    # person represented), cases, messages, payments
-    with django_assert_num_queries(7):
+    # person represented), cases, notifications, payments, the header's count of unread notifications
+    with django_assert_num_queries(8):
         assert client.get("/portal/").status_code == 200
     claim_of(pensioner)
     for _ in range(4):
         grievance_of(pensioner)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get("/portal/").status_code == 200
