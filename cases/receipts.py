@@ -50,7 +50,7 @@ def digest_of(content):
 
 def content_of(receipt):
     """What the digest covers: the case, the kind, what was submitted, when, by whom, for whom."""
-    return {
+    content = {
         "case": receipt.case.reference,
         "kind": receipt.kind,
         "submitted": receipt.submitted,
@@ -59,16 +59,38 @@ def content_of(receipt):
         "actor": receipt.actor.get_username() if receipt.actor_id else "",
         "person": receipt.person.ssn,
     }
+    if receipt.concerns:  # a delivery: which decision or request of the case (older receipts have none)
+        content["concerns"] = receipt.concerns
+    return content
 
 
-def submitted_by(form):
-    """What a valid form submitted, field by field as the sender saw it: {label: value}."""
-    return {str(field.label): _plain(form.cleaned_data.get(name)) for name, field in form.fields.items()}
+def submitted_by(form, documents=()):
+    """What a valid form submitted, field by field as the sender saw it: {label: value}; its file
+    fields are left out, and each stored document of ``documents`` (``CaseDocument``) is a row of
+    its own naming the file and its SHA-256 digest, so the receipt's digest covers the files."""
+    from django import forms
+
+    submitted = {
+        str(field.label): _plain(form.cleaned_data.get(name))
+        for name, field in form.fields.items()
+        if not isinstance(field, forms.FileField)
+    }
+    for number, document in enumerate(documents, start=1):
+        submitted[_("Document %(n)s") % {"n": number}] = document_line(document)
+    return submitted
 
 
-def receipt_issue(*, case, kind, submitted, actor):
+def document_line(document):
+    """A document as a receipt attests it: its file name and the SHA-256 digest of its content."""
+    import os
+
+    return f"{os.path.basename(document.file.name)} · SHA-256 {document.sha256}"
+
+
+def receipt_issue(*, case, kind, submitted, actor, concerns=""):
     """Issue the receipt of a submission on ``case`` (``submitted``: {label: value}, as
-    ``submitted_by`` reads a form), inside the caller's transaction."""
+    ``submitted_by`` reads a form), inside the caller's transaction. ``concerns``: for a delivery,
+    the event of the case delivered (``engine.delivery_key``)."""
     acting = as_actor(actor)
     receipt = Receipt(
         code=_code(),
@@ -79,6 +101,7 @@ def receipt_issue(*, case, kind, submitted, actor):
         actor=acting.user,
         actor_kind=acting.kind,
         issued_at=timezone.now(),
+        concerns=concerns,
     )
     receipt.digest = digest_of(content_of(receipt))
     receipt.save(force_insert=True)

@@ -28,7 +28,9 @@ from registry.selectors import on_file
 from roles.errors import DomainError
 
 from .access import actor_of, own_case, person_of, person_required
-from .forms import AnswerForm, WithdrawForm
+from .case_actions import page_context as case_actions_context
+from .forms import WithdrawForm
+from .forms_case import AnswerForm
 
 # What the person is asked to do, by the state their case waits in.
 EXPECTED = {
@@ -76,7 +78,11 @@ def _timeline(case, person):
     ).order_by("seq")
     mine = f"person:{person.pk}"
     return [
-        {"at": event.occurred_at, "what": labels.event_label(event.action, case.case_type), "by": _who(event, mine)}
+        {
+            "at": event.occurred_at,
+            "what": labels.person_event_label(event.action, case.case_type),
+            "by": _who(event, mine),
+        }
         for event in events.only("occurred_at", "action", "actor_kind", "actor_identity", "acting_for")
     ]
 
@@ -101,8 +107,10 @@ def _may_withdraw(case):
     return can_proceed(case.withdraw)
 
 
-def _case_page(request, case, *, answer=None, withdraw=None, status=200):
+def _case_page(request, case, *, answer=None, withdraw=None, status=200, **bound):
     person = person_of(request)
+    # First: what the page shows of the office's decision and request is delivered (portal/case_actions.py).
+    actions = case_actions_context(case, actor_of(request), bound)
     context = {
         "receipts": list(case.receipts.order_by("issued_at", "pk")),
         "case": case,
@@ -113,6 +121,7 @@ def _case_page(request, case, *, answer=None, withdraw=None, status=200):
         "answer_form": (answer or AnswerForm()) if _may_answer(case) else None,
         "withdraw_form": (withdraw or WithdrawForm()) if _may_withdraw(case) else None,
         "section": "home",
+        **actions,
     }
     return render(request, "portal/case.html", context, status=status)
 
@@ -143,24 +152,6 @@ def _act(request, reference, form_class, allowed, call, done, slot, kind):
             messages.success(request, done)
             return redirect(reverse("portal:receipt", kwargs={"code": receipt.code}))
     return _case_page(request, case, status=400, **{slot: form})
-
-
-@person_required
-@require_POST
-def case_answer(request, reference):
-    """Answer the office's question (``<type>_receive_info``, as the person)."""
-    return _act(
-        request,
-        reference,
-        AnswerForm,
-        _may_answer,
-        lambda spec, case, actor, data: spec.service("receive_info")(
-            case_id=case.pk, actor=actor, answer=data["answer"]
-        ),
-        _("Your answer was sent; your request is being processed again."),
-        "answer",
-        Receipt.Kind.ANSWERED,
-    )
 
 
 @person_required
