@@ -23,8 +23,9 @@ from .forms_case import AnswerForm, AppealForm, DocumentForm, ReopenForm
 
 
 def _submit(request, reference, form_class, allowed, call, done, slot, kind):
-    """One action: the form (with its files), the engine's services in one transaction, the
-    receipt of what was sent (its documents' names and SHA-256 digests included)."""
+    """One action: the form (with its files), the engine's services in one transaction (``call``
+    returns the documents it stored), the receipt of what was sent (the documents' names and
+    SHA-256 digests included)."""
     from .views import _case_page
 
     case = own_case(request, reference)
@@ -37,7 +38,7 @@ def _submit(request, reference, form_class, allowed, call, done, slot, kind):
         actor = actor_of(request)
         try:
             with transaction.atomic():
-                documents = call(spec, case, actor, form.cleaned_data) or []
+                documents = call(spec, case, actor, form.cleaned_data)
                 receipt = receipt_issue(case=case, kind=kind, submitted=submitted_by(form, documents), actor=actor)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -57,6 +58,16 @@ def _answer(spec, case, actor, data):
     documents = [_add(case, actor, upload) for upload in data.get("documents") or []]
     spec.service("receive_info")(case_id=case.pk, actor=actor, answer=data["answer"])
     return documents
+
+
+def _appeal(spec, case, actor, data):
+    spec.service("appeal")(case_id=case.pk, actor=actor, grounds=data["grounds"])
+    return []
+
+
+def _reopen(spec, case, actor, data):
+    spec.service("reopen")(case_id=case.pk, actor=actor, reason=data["reason"])
+    return []
 
 
 def _may_answer(case):
@@ -107,7 +118,7 @@ def case_appeal(request, reference):
         reference,
         AppealForm,
         case_actions.may_appeal,
-        lambda spec, case, actor, data: spec.service("appeal")(case_id=case.pk, actor=actor, grounds=data["grounds"]),
+        _appeal,
         _("Your appeal was received; your request will be examined again."),
         "appeal",
         Receipt.Kind.APPEALED,
@@ -123,7 +134,7 @@ def case_reopen(request, reference):
         reference,
         ReopenForm,
         case_actions.may_reopen,
-        lambda spec, case, actor, data: spec.service("reopen")(case_id=case.pk, actor=actor, reason=data["reason"]),
+        _reopen,
         _("Your grievance is reopened; the office will look at it again."),
         "reopen",
         Receipt.Kind.REOPENED,
