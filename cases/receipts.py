@@ -64,10 +64,10 @@ def content_of(receipt):
     return content
 
 
-def submitted_by(form, documents=()):
+def submitted_by(form, files=()):
     """What a valid form submitted, field by field as the sender saw it: {label: value}; its file
-    fields are left out, and each stored document of ``documents`` (``CaseDocument``) is a row of
-    its own naming the file and its SHA-256 digest, so the receipt's digest covers the files."""
+    fields are left out, and each file of ``files`` ((name as sent, SHA-256 of the content stored))
+    is a row of its own, so the receipt's digest covers each file's digest."""
     from django import forms
 
     submitted = {
@@ -75,16 +75,9 @@ def submitted_by(form, documents=()):
         for name, field in form.fields.items()
         if not isinstance(field, forms.FileField)
     }
-    for number, document in enumerate(documents, start=1):
-        submitted[_("Document %(n)s") % {"n": number}] = document_line(document)
+    for number, (name, sha256) in enumerate(files, start=1):
+        submitted[_("Document %(n)s") % {"n": number}] = f"{name} · SHA-256 {sha256}"
     return submitted
-
-
-def document_line(document):
-    """A document as a receipt attests it: its file name and the SHA-256 digest of its content."""
-    import os
-
-    return f"{os.path.basename(document.file.name)} · SHA-256 {document.sha256}"
 
 
 def receipt_issue(*, case, kind, submitted, actor, concerns=""):

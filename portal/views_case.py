@@ -24,8 +24,8 @@ from .forms_case import AnswerForm, AppealForm, DocumentForm, ReopenForm
 
 def _submit(request, reference, form_class, allowed, call, done, slot, kind):
     """One action: the form (with its files), the engine's services in one transaction (``call``
-    returns the documents it stored), the receipt of what was sent (the documents' names and
-    SHA-256 digests included)."""
+    returns the files it stored as (name, SHA-256) pairs), and the receipt of what was sent, each
+    file's name and digest included."""
     from .views import _case_page
 
     case = own_case(request, reference)
@@ -38,8 +38,8 @@ def _submit(request, reference, form_class, allowed, call, done, slot, kind):
         actor = actor_of(request)
         try:
             with transaction.atomic():
-                documents = call(spec, case, actor, form.cleaned_data)
-                receipt = receipt_issue(case=case, kind=kind, submitted=submitted_by(form, documents), actor=actor)
+                files = call(spec, case, actor, form.cleaned_data)
+                receipt = receipt_issue(case=case, kind=kind, submitted=submitted_by(form, files), actor=actor)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -49,15 +49,17 @@ def _submit(request, reference, form_class, allowed, call, done, slot, kind):
 
 
 def _add(case, actor, upload, title=""):
+    """Store one file through the engine: (its name as sent, the SHA-256 of what was stored)."""
     from cases.engine import case_document_add
 
-    return case_document_add(case_id=case.pk, actor=actor, title=title or upload.name, uploaded_file=upload)
+    document = case_document_add(case_id=case.pk, actor=actor, title=title or upload.name, uploaded_file=upload)
+    return upload.name, document.sha256
 
 
 def _answer(spec, case, actor, data):
-    documents = [_add(case, actor, upload) for upload in data.get("documents") or []]
+    files = [_add(case, actor, upload) for upload in data.get("documents") or []]
     spec.service("receive_info")(case_id=case.pk, actor=actor, answer=data["answer"])
-    return documents
+    return files
 
 
 def _appeal(spec, case, actor, data):
