@@ -76,6 +76,7 @@ class PortalClaimJourneyTest(BrowserTestCase):
         page.get_by_label("An authenticator app on my phone").check()
         page.get_by_role("button", name="Continue").click()
         expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+        assert_accessible(page)
         secret = page.locator("#totp-secret").inner_text()
         key = b32decode(re.sub(r"\s", "", secret)).hex()
         page.get_by_label("Code from your authenticator app").fill(totp.code(key))
@@ -97,17 +98,20 @@ class PortalClaimJourneyTest(BrowserTestCase):
         page.get_by_role("button", name="Send the request").click()
         expect(page.get_by_role("status")).to_contain_text("Your request was received under the reference")
         expect(page.get_by_role("heading", name="Official receipt")).to_be_visible()
+        assert_accessible(page)
         code = page.locator("code.code").inner_text()
         with page.expect_download() as download:
             page.get_by_role("link", name="Download the receipt (PDF)").click()
         assert open(download.value.path(), "rb").read().startswith(b"%PDF")
         checker = self.context.new_page()
         checker.goto(self.url("/receipts/verify/"))
+        assert_accessible(checker)
         checker.get_by_label("Verification code").fill(code)
         checker.get_by_role("button", name="Check").click()
         expect(checker.get_by_role("heading", name="This receipt was issued by the office")).to_be_visible()
         checker.close()
         page.get_by_role("link", name="Back to the request").click()
+        assert_accessible(page)
         return page.get_by_role("heading", level=1).inner_text().split()[-1]
 
     def staff_log_in(self, page, username):
@@ -197,6 +201,7 @@ class PortalClaimJourneyTest(BrowserTestCase):
     def sign_in(self):
         page, ssn = self.page, self.insured.ssn
         page.goto(self.url("/portal/login/"))
+        assert_accessible(page)
         page.get_by_label("Social security number").fill(ssn)
         page.get_by_label("Password").fill(NEW_PASSWORD)
         page.get_by_role("button", name="Log in").click()
