@@ -7,6 +7,7 @@ names."""
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,10 +74,12 @@ def home(request):
 def _timeline(case, person):
     """The case's history written for the person: what happened to it, by the person or by the
     office (never a staff member's name or the office's internal steps)."""
-    events = AuditEvent.objects.filter(
-        subject_type="case", subject_id=str(case.pk), action__startswith=f"{case.case_type}."
-    ).order_by("seq")
     mine = f"person:{person.pk}"
+    events = AuditEvent.objects.filter(
+        Q(action__startswith=f"{case.case_type}.") | Q(action="document.added", actor_identity=mine),
+        subject_type="case",
+        subject_id=str(case.pk),
+    ).order_by("seq")
     return [
         {
             "at": event.occurred_at,

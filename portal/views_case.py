@@ -10,6 +10,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from cases import catalog
@@ -21,8 +22,10 @@ from . import case_actions
 from .access import actor_of, own_case, person_required
 from .forms_case import AnswerForm, AppealForm, DocumentForm, ReopenForm
 
+NOT_ANY_MORE = _lazy("This is not possible any more: the request has moved on.")
 
-def _submit(request, reference, form_class, allowed, call, done, slot, kind):
+
+def _submit(request, reference, form_class, allowed, call, done, slot, kind, refused=NOT_ANY_MORE):
     """One action: the form (with its files), the engine's services in one transaction (``call``
     returns the files it stored as (name, SHA-256) pairs), and the receipt of what was sent, each
     file's name and digest included."""
@@ -31,7 +34,7 @@ def _submit(request, reference, form_class, allowed, call, done, slot, kind):
     case = own_case(request, reference)
     form = form_class(request.POST, request.FILES)
     if not allowed(case):
-        messages.error(request, _("This is not possible any more: the request has moved on."))
+        messages.error(request, refused)
         return redirect(reverse("portal:case", kwargs={"reference": case.reference}))
     if form.is_valid():
         spec = catalog.TYPES[case.case_type]
@@ -108,6 +111,7 @@ def case_document(request, reference):
         _("Your document was added to your request."),
         "document",
         Receipt.Kind.DOCUMENT,
+        _lazy("No document can be added: this request is closed."),
     )
 
 

@@ -185,6 +185,19 @@ def test_a_person_adds_a_document_to_their_open_case_with_a_receipt(person_accou
     assert receipt.submitted["Document 1"] == f"c.pdf · SHA-256 {sha(PDF)}"
     assert receipt_holds(receipt)
     assert events(claim, "document.added").get().payload["sha256"] == sha(PDF)
+    assert "Document added" in client.get(page_of(claim)).content.decode()
+
+
+def test_the_timeline_shows_the_persons_documents_not_the_offices(person_account, team):
+    claim = marriage_claim(person_account.person)
+    services.task_take(case_id=claim.pk, actor=team["operator"])
+    engine.case_document_add(
+        case_id=claim.pk, actor=team["operator"], title="Internal note", uploaded_file=upload("n.txt", b"x")
+    )
+    client = signed_in(person_account)
+    assert "Document added" not in client.get(page_of(claim)).content.decode()
+    client.post(url("case_document", claim), {"title": "Certificate", "file": upload("c.pdf", PDF)})
+    assert client.get(page_of(claim)).content.decode().count("Document added") == 1
 
 
 def test_no_document_on_a_withdrawn_case(person_account):
@@ -193,7 +206,7 @@ def test_no_document_on_a_withdrawn_case(person_account):
     client.post(url("case_withdraw", claim), {"reason": "Not needed."})
     assert "Send a document" not in client.get(page_of(claim)).content.decode()
     refused = client.post(url("case_document", claim), {"title": "Late", "file": upload("c.pdf", PDF)}, follow=True)
-    assert "This is not possible any more" in refused.content.decode()
+    assert "No document can be added: this request is closed." in refused.content.decode()
     assert not CaseDocument.objects.filter(case=claim).exists()
     assert not receipts(claim, Receipt.Kind.DOCUMENT)
     # The engine refuses it too, whatever page sent it.
