@@ -4,6 +4,7 @@ office's decisions and requests when the case page shows them."""
 
 import datetime as dt
 import hashlib
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,8 @@ from cases.receipts import content_of, digest_of, receipt_holds
 from roles.models import Role
 from tests.conftest import staff
 from tests.grievances.helpers import file_grievance, triage
+from tests.integration.helpers import run_concurrently
+from tests.support import AuditTransactionTestCase
 
 from .conftest import signed_in
 from .test_portal import marriage_claim
@@ -459,3 +462,31 @@ def test_the_case_page_reads_a_fixed_number_of_queries(person_account, team, dja
 
 
 QUERIES = 8
+
+
+@pytest.mark.postgres
+class ParallelOpeningsTests(AuditTransactionTestCase):
+    """Several pages of the same case opened at once, each in its own connection (PostgreSQL, real
+    threads): the request is delivered once."""
+
+    def test_pages_opened_at_once_deliver_the_request_once(self):
+        from tests.conftest import build_org, make_insured
+
+        from .conftest import open_account
+
+        org = build_org()
+        operator = staff("op_na", Role.OPERATOR, org.north_a)
+        account = open_account(make_insured(org.north_a))
+        claim = asked(account.person, {"operator": operator})
+        pages = 4
+        barrier = threading.Barrier(pages)
+
+        def open_page(_index):
+            client = signed_in(account)
+            barrier.wait(timeout=30)
+            return client.get(page_of(claim)).status_code
+
+        outcomes = run_concurrently(pages, open_page)
+        assert [(o.error, o.value) for o in outcomes] == [(None, 200)] * pages
+        assert events(claim, "benefit_claim.delivered").count() == 1
+        assert len(receipts(claim, Receipt.Kind.DELIVERED)) == 1
