@@ -100,13 +100,16 @@ DETAIL_LABELS = {
     "channel": gettext_lazy("channel"),
     "days_overdue": gettext_lazy("days overdue"),
     "deciding_unit": gettext_lazy("deciding unit"),
+    "delivered": gettext_lazy("delivered"),
     "degree_percent": gettext_lazy("degree of disability (%)"),
     "documents_ok": gettext_lazy("documents in order"),
     "due_date": gettext_lazy("due date"),
     "eligible": gettext_lazy("eligible"),
+    "event": gettext_lazy("history event no."),
     "escalated": gettext_lazy("escalated"),
     "from": gettext_lazy("from unit"),
     "previous_priority": gettext_lazy("previous priority"),
+    "sent_at": gettext_lazy("sent"),
     "event_date": gettext_lazy("date of the event"),
     "grounds": gettext_lazy("grounds"),
     "identity_ok": gettext_lazy("identity checked"),
@@ -144,6 +147,10 @@ DETAIL_VALUES = {
     "category": dict(GrievanceCategory.choices),
     "priority": dict(Priority.choices),
     "previous_priority": dict(Priority.choices),
+    "delivered": {
+        "decision": gettext_lazy("the decision"),
+        "info_request": gettext_lazy("the request for information"),
+    },
 }
 # What the timeline shows apart, as the reason of an event.
 WHY_KEYS = ("reason", "note", "grounds", "question", "answer", "text")

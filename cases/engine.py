@@ -450,9 +450,38 @@ def case_comment_add(*, case_id, actor, text):
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
+# What a person may send (online, or through their representative): the type is read from the
+# file's first bytes, never from its name or the content type the browser declared.
+PERSON_DOCUMENT_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+def document_type(content):
+    """The type of a document by its first bytes (PDF, JPEG or PNG), or None."""
+    for magic, mime in PERSON_DOCUMENT_TYPES.items():
+        if content.startswith(magic):
+            return mime
+    return None
+
+
+def check_person_document(content, field="file"):
+    """Refuse a document a person sends that is not a PDF, JPEG or PNG file by its content."""
+    if document_type(content) is None:
+        raise InvalidInput(_("The file must be a PDF document or a JPEG or PNG image."), field=field)
+
+
+def case_closed(case):
+    """The case is closed for good: no transition leaves its state (closed, withdrawn, final...)."""
+    field = case._meta.get_field("state")
+    return not any(transition.source in (case.state, "*") for transition in field.get_all_transitions(type(case)))
+
 
 def case_document_add(*, case_id, actor, title, uploaded_file):
-    """Attach a document: a staff member working at the owning unit, or the person concerned."""
+    """Attach a document: a staff member working at the owning unit, or the person concerned (a
+    PDF, JPEG or PNG file by its content, and only while the case is not closed)."""
     if uploaded_file is None:
         raise InvalidInput(_("Choose a file."), field="file")
     title = (title or "").strip() or getattr(uploaded_file, "name", "")
@@ -461,8 +490,15 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
     with transaction.atomic():
         case = lock_any(case_id)
         authority = acting_grant(actor, case)
+        uploaded_file.seek(0)
         content = uploaded_file.read()
         uploaded_file.seek(0)
+        if not as_actor(actor).is_staff:
+            check_person_document(content)
+            if case_closed(case):
+                raise CaseTransitionError(
+                    _("No document can be added: the case is %(state)s.") % {"state": state_in_sentence(case)}
+                )
         document = CaseDocument(
             case=case,
             title=title[:200],
@@ -478,6 +514,59 @@ def case_document_add(*, case_id, actor, title, uploaded_file):
         )
         step.save()
         return document
+
+
+# --- Delivery to the person (the portal) ----------------------------------------------------------
+
+# What the office sends a person, by the event that made it: a decision, or a request for information.
+DELIVERED_DECISIONS = ("approve", "reject", "decide", "decide_appeal", "resolve")
+DELIVERED_REQUESTS = ("request_info",)
+
+
+def delivery_kind(action):
+    """ "decision" or "info_request" for the event ``action`` ("benefit_claim.approve"), or None."""
+    what = action.partition(".")[2]
+    if what in DELIVERED_DECISIONS:
+        return "decision"
+    if what in DELIVERED_REQUESTS:
+        return "info_request"
+    return None
+
+
+def delivery_key(seq):
+    """What a delivery receipt concerns: the event of the case's chain that made what was sent."""
+    return f"event:{seq}"
+
+
+def case_delivery_record(*, case_id, actor, seq, submitted):
+    """The person received what the office sent (a decision or a request for information, made by
+    the case's audit event ``seq``): the ``<case type>.delivered`` event and a receipt of kind
+    DELIVERED, exactly once per event (the case is locked, and the receipt is unique per event).
+    ``submitted``: what the receipt attests, {label: value}. Returns the receipt, or None when it
+    was delivered already."""
+    from audit.models import AuditEvent
+
+    from .models import Receipt
+    from .receipts import receipt_issue
+
+    with transaction.atomic():
+        case = lock_any(case_id)
+        authority = acting_grant(actor, case)
+        if Receipt.objects.filter(case=case, concerns=delivery_key(seq)).exists():
+            return None
+        sent = AuditEvent.objects.filter(subject_type="case", subject_id=str(case.pk), seq=seq).first()
+        kind = sent and delivery_kind(sent.action)
+        if kind is None or not sent.action.startswith(f"{case.case_type}."):
+            raise InvalidInput(_("Nothing of the office to deliver."), field="seq")
+        step = step_for(case, actor, authority)
+        step.audit(
+            f"{case.case_type}.delivered",
+            payload={"delivered": kind, "event": seq, "sent_at": sent.occurred_at.isoformat()},
+        )
+        step.save()
+        return receipt_issue(
+            case=case, kind=Receipt.Kind.DELIVERED, submitted=submitted, actor=actor, concerns=delivery_key(seq)
+        )
 
 
 # --- Asking the person for information (every type with a review step) ---------------------------------

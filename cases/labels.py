@@ -102,6 +102,11 @@ EVENT_LABELS = {
     "claim_resumed": _("Claim resumed"),
     "designation_written": _("Payee designation recorded"),
     "designation_ended": _("Payee designation ended"),
+    "delivered": _("Delivered to the person in the portal"),
+}
+# ... and where the person reads their own case's history (the portal) differently.
+PERSON_EVENT_LABELS = {
+    "delivered": _("Delivered to you"),
 }
 
 
@@ -146,6 +151,14 @@ def event_label(action, case_type):
     if kind == case_type and what in EVENT_LABELS:
         return EVENT_LABELS[what]
     return _words(what or action).capitalize()
+
+
+def person_event_label(action, case_type):
+    """A history event as the person concerned reads it in the portal."""
+    kind, _sep, what = action.partition(".")
+    if kind == case_type and what in PERSON_EVENT_LABELS:
+        return PERSON_EVENT_LABELS[what]
+    return event_label(action, case_type)
 
 
 def step_titles(flow_class):

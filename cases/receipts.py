@@ -54,7 +54,7 @@ def digest_of(content):
 
 def content_of(receipt):
     """What the digest covers: the case, the kind, what was submitted, when, by whom, for whom."""
-    return {
+    content = {
         "case": receipt.case.reference if receipt.case_id else "",
         "kind": receipt.kind,
         "submitted": receipt.submitted,
@@ -63,17 +63,37 @@ def content_of(receipt):
         "actor": receipt.actor.get_username() if receipt.actor_id else "",
         "person": receipt.person.ssn,
     }
+    if receipt.concerns:  # a delivery: which decision or request of the case (older receipts have none)
+        content["concerns"] = receipt.concerns
+    return content
 
 
-def submitted_by(form):
-    """What a valid form submitted, field by field as the sender saw it: {label: value}."""
-    return {str(field.label): _plain(form.cleaned_data.get(name)) for name, field in form.fields.items()}
+def submitted_by(form, files=()):
+    """What a valid form submitted, field by field as the sender saw it: {label: value}. A file
+    field shows what the filing stored (each file's name and SHA-256, as a grievance's attachments
+    do) and is left out otherwise; each file of ``files`` ((name as sent, SHA-256 of the content
+    stored)) is then a row of its own. Either way the receipt's digest covers each file's digest."""
+    from django import forms
+
+    def stored(value):  # files the filing already stored, each known by its SHA-256
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return bool(items) and all(hasattr(item, "sha256") for item in items)
+
+    submitted = {
+        str(field.label): _plain(form.cleaned_data.get(name))
+        for name, field in form.fields.items()
+        if not isinstance(field, forms.FileField) or stored(form.cleaned_data.get(name))
+    }
+    for number, (name, sha256) in enumerate(files, start=1):
+        submitted[_("Document %(n)s") % {"n": number}] = f"{name} · SHA-256 {sha256}"
+    return submitted
 
 
-def receipt_issue(*, case, kind, submitted, actor, person=None):
+def receipt_issue(*, case, kind, submitted, actor, person=None, concerns=""):
     """Issue the receipt of a submission on ``case`` (``submitted``: {label: value}, as
     ``submitted_by`` reads a form), inside the caller's transaction. ``case`` None: a submission
-    about no case (a general message), for ``person``."""
+    about no case (a general message), for ``person``. ``concerns``: for a delivery, the event of
+    the case delivered (``engine.delivery_key``)."""
     acting = as_actor(actor)
     receipt = Receipt(
         code=_code(),
@@ -84,6 +104,7 @@ def receipt_issue(*, case, kind, submitted, actor, person=None):
         actor=acting.user,
         actor_kind=acting.kind,
         issued_at=timezone.now(),
+        concerns=concerns,
     )
     receipt.digest = digest_of(content_of(receipt))
     receipt.save(force_insert=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_account, views_acting, views_messages, views_oidc, views_register, views_reset
+from . import views, views_account, views_acting, views_case, views_messages, views_oidc, views_register, views_reset
 from . import views_second_factor as second_factor
 
 app_name = "portal"
@@ -22,7 +22,10 @@ urlpatterns = [
     path("register/", views_register.register, name="register"),
     path("register/code/", views_register.register_code, name="register_code"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
-    path("cases/<str:reference>/answer/", views.case_answer, name="case_answer"),
+    path("cases/<str:reference>/answer/", views_case.case_answer, name="case_answer"),
+    path("cases/<str:reference>/documents/", views_case.case_document, name="case_document"),
+    path("cases/<str:reference>/appeal/", views_case.case_appeal, name="case_appeal"),
+    path("cases/<str:reference>/reopen/", views_case.case_reopen, name="case_reopen"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="case_withdraw"),
     path("receipts/<str:code>/", views.receipt, name="receipt"),
     path("receipts/<str:code>/pdf/", views.receipt_pdf, name="receipt_pdf"),

@@ -7,6 +7,7 @@ names."""
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,9 @@ from registry.selectors import on_file
 from roles.errors import DomainError
 
 from .access import actor_of, agent_of, in_scope, mandate_of, own_case, person_of, person_required, scoped
-from .forms import AnswerForm, WithdrawForm
+from .case_actions import page_context as case_actions_context
+from .forms import WithdrawForm
+from .forms_case import AnswerForm
 from .views_messages import notifications_of
 
 # What the person is asked to do, by the state their case waits in.
@@ -75,14 +78,16 @@ def _timeline(case, person, agent=None):
     """The case's history written for the person: what happened to it, by the person, their
     representative or the office (never a staff member's name or the office's internal steps).
     ``agent``: the representative reading it for ``person``, if so."""
-    events = AuditEvent.objects.filter(
-        subject_type="case", subject_id=str(case.pk), action__startswith=f"{case.case_type}."
-    ).order_by("seq")
     mine = f"person:{person.pk}"
+    events = AuditEvent.objects.filter(
+        Q(action__startswith=f"{case.case_type}.") | Q(action="document.added", actor_identity=mine),
+        subject_type="case",
+        subject_id=str(case.pk),
+    ).order_by("seq")
     return [
         {
             "at": event.occurred_at,
-            "what": labels.event_label(event.action, case.case_type),
+            "what": labels.person_event_label(event.action, case.case_type),
             "by": _who(event, mine, agent),
         }
         for event in events.only("occurred_at", "action", "actor_kind", "actor_identity", "acting_for")
@@ -112,11 +117,13 @@ def _may_withdraw(case):
     return can_proceed(case.withdraw)
 
 
-def _case_page(request, case, *, answer=None, withdraw=None, revoke=None, status=200):
+def _case_page(request, case, *, answer=None, withdraw=None, revoke=None, status=200, **bound):
     from .views_acting import RevokeForm, may_revoke
 
     person = person_of(request)
     agent = agent_of(request) if mandate_of(request) is not None else None
+    # First: what the page shows of the office's decision and request is delivered (portal/case_actions.py).
+    actions = case_actions_context(case, actor_of(request), bound)
     context = {
         "receipts": list(case.receipts.order_by("issued_at", "pk")),
         "case": case,
@@ -128,6 +135,7 @@ def _case_page(request, case, *, answer=None, withdraw=None, revoke=None, status
         "withdraw_form": (withdraw or WithdrawForm()) if _may_withdraw(case) else None,
         "revoke_form": (revoke or RevokeForm()) if may_revoke(request, case) else None,
         "section": "home",
+        **actions,
     }
     return render(request, "portal/case.html", context, status=status)
 
@@ -158,24 +166,6 @@ def _act(request, reference, form_class, allowed, call, done, slot, kind):
             messages.success(request, done)
             return redirect(reverse("portal:receipt", kwargs={"code": receipt.code}))
     return _case_page(request, case, status=400, **{slot: form})
-
-
-@person_required
-@require_POST
-def case_answer(request, reference):
-    """Answer the office's question (``<type>_receive_info``, as the person)."""
-    return _act(
-        request,
-        reference,
-        AnswerForm,
-        _may_answer,
-        lambda spec, case, actor, data: spec.service("receive_info")(
-            case_id=case.pk, actor=actor, answer=data["answer"]
-        ),
-        _("Your answer was sent; your request is being processed again."),
-        "answer",
-        Receipt.Kind.ANSWERED,
-    )
 
 
 @person_required

@@ -18,6 +18,10 @@ class Receipt(models.Model):
         WITHDRAWN = "withdrawn", _("Request withdrawn")
         MESSAGE = "message", _("Message sent")
         REVOKED = "revoked", _("Power of attorney revoked")
+        DOCUMENT = "document", _("Document sent")
+        APPEALED = "appealed", _("Appeal filed")
+        REOPENED = "reopened", _("Reopening asked")
+        DELIVERED = "delivered", _("Delivered to you")
 
     code = models.CharField(_("verification code"), max_length=20, unique=True)
     # None: a message to the office about no case in particular.
@@ -29,11 +33,19 @@ class Receipt(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     actor_kind = models.CharField(_("kind of actor"), max_length=20)
     issued_at = models.DateTimeField(_("issued"))
+    # What a delivery receipt is about: the case's audit event that made the decision or the
+    # request delivered ("event:<seq>"); unique per case, so each is delivered once.
+    concerns = models.CharField(_("concerns"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
         indexes = [models.Index(fields=["case", "issued_at"], name="receipt_case")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "concerns"], condition=~models.Q(concerns=""), name="receipt_delivered_once"
+            )
+        ]
 
 
 class ReceiptLookup(models.Model):
