@@ -13,6 +13,8 @@ from portal.services import portal_account_open
 
 from .support import PASSWORD, BrowserTestCase, assert_accessible
 
+PERSIAN_LETTER = re.compile("[\u0600-\u06ff]")
+
 
 class PortalJourneyTest(BrowserTestCase):
     def setUp(self):
@@ -88,6 +90,29 @@ class PortalJourneyTest(BrowserTestCase):
         page.set_viewport_size({"width": 375, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         assert_accessible(page)
+
+        # Every page of the portal in Persian, on the phone: right to left, its heading in Persian,
+        # fitting the screen, and accessible.
+        page.goto(self.url("/portal/"))
+        case_page = page.locator('a[href^="/portal/cases/"]').first.get_attribute("href")
+        for path in (
+            "/portal/",
+            "/portal/file/",
+            "/portal/file/benefit_claim/?benefit=sickness",
+            "/portal/file/grievance/",
+            case_page,
+            f"{case_page}messages/new/",
+            "/portal/messages/",
+            "/portal/messages/new/",
+            "/portal/notifications/",
+            "/receipts/verify/",
+        ):
+            page.goto(self.url(path))
+            expect(page.locator("html")).to_have_attribute("dir", "rtl")
+            heading = page.locator("h1").first.inner_text()
+            assert PERSIAN_LETTER.search(heading), (path, heading)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+            assert_accessible(page)
         self.stop_browser()
 
         claim = BenefitClaim.objects.get(person=self.insured)
