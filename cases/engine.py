@@ -450,21 +450,12 @@ def case_comment_add(*, case_id, actor, text):
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
-# What a person may send (online, or through their representative): the type is read from the
-# file's first bytes, never from its name or the content type the browser declared.
-PERSON_DOCUMENT_TYPES = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
-
 
 def document_type(content):
-    """The type of a document by its first bytes (PDF, JPEG or PNG), or None."""
-    for magic, mime in PERSON_DOCUMENT_TYPES.items():
-        if content.startswith(magic):
-            return mime
-    return None
+    """The type of a document by its first bytes (PDF, JPEG or PNG: ``cases.attachments``), or None."""
+    from .attachments import content_type_of
+
+    return content_type_of(content[:16])
 
 
 def check_person_document(content, field="file"):
