@@ -256,22 +256,10 @@ def _check_anchored_heads(anchor, problems):
     """Each head the anchor names must still be in its chain with its hash."""
     size = _head_batch_size()
     for start in range(0, len(anchor.heads), size):
-        batch = anchor.heads[start : start + size]
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT s.column1, s.column2, s.column3, e.id, e.hash,
-                           (SELECT MAX(m.seq) FROM {_EVENTS} m
-                             WHERE m.subject_type = s.column1 AND m.subject_id = s.column2)
-                    FROM (VALUES {values}) AS s
-                    LEFT JOIN {_EVENTS} e
-                      ON e.subject_type = s.column1 AND e.subject_id = s.column2 AND e.seq = s.column3
-                    WHERE e.hash IS NULL OR e.hash <> s.column4
-                    ORDER BY s.column1, s.column2""",
-                [value for head in batch for value in head],
-            )
-            rows = cursor.fetchall()
-        for subject_type, subject_id, seq, event_id, _hash, last_seq in rows:
+        rows = _against_events(anchor.heads[start : start + size])
+        for subject_type, subject_id, seq, anchored_hash, event_id, event_hash_now, last_seq in rows:
+            if event_hash_now == anchored_hash:
+                continue
             where = f"chain {subject_type}:{subject_id}"
             if last_seq is None:
                 problems.add(
@@ -304,14 +292,16 @@ def _head_batch_size():
     return 2000 if limit is None else max(1, min(2000, limit // 5))
 
 
-def _check_heads(batch, source, problems):
-    """Compare recorded heads with the chains in one query: the recorded event must exist with
-    the recorded hash and be the chain's last."""
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-    params = [value for row in batch for value in row]
+def _against_events(heads):
+    """Each of ``heads`` ((subject_type, subject_id, seq, hash), at most ``_head_batch_size()``)
+    beside the event at that place of its chain and the chain's last sequence number, in one
+    query: (subject_type, subject_id, seq, hash, event id, event hash, last seq), in the heads'
+    order; the event's id and hash are None where it is missing."""
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(heads))
+    params = [value for position, head in enumerate(heads) for value in (position, *head)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT s.column2, s.column3, s.column4, s.column5, e.hash,
+            f"""SELECT s.column2, s.column3, s.column4, s.column5, e.id, e.hash,
                        (SELECT MAX(m.seq) FROM {_EVENTS} m
                          WHERE m.subject_type = s.column2 AND m.subject_id = s.column3)
                 FROM (VALUES {values}) AS s
@@ -320,8 +310,14 @@ def _check_heads(batch, source, problems):
                 ORDER BY s.column1""",
             params,
         )
-        rows = cursor.fetchall()
-    for subject_type, subject_id, seq, recorded_hash, actual_hash, last_seq in rows:
+        return cursor.fetchall()
+
+
+def _check_heads(batch, source, problems):
+    """Compare recorded heads with the chains in one query: the recorded event must exist with
+    the recorded hash and be the chain's last."""
+    rows = _against_events(batch)
+    for subject_type, subject_id, seq, recorded_hash, _event_id, actual_hash, last_seq in rows:
         if actual_hash == recorded_hash and last_seq == seq:
             continue
         where = f"chain {subject_type}:{subject_id}: {source} records its head as #{seq}"
@@ -342,10 +338,9 @@ def _verify_head_sources(result, problems, sources):
     for path in sources:
         source = import_string(path)
         with _closing(iter(source())) as heads:
-            numbered = enumerate(heads)
             while batch := [
-                (position, subject_type, str(subject_id), seq, head_hash)
-                for position, (subject_type, subject_id, seq, head_hash) in itertools.islice(numbered, size)
+                (subject_type, str(subject_id), seq, head_hash)
+                for subject_type, subject_id, seq, head_hash in itertools.islice(heads, size)
             ]:
                 result.heads_checked += len(batch)
                 _check_heads(batch, path, problems)
@@ -423,7 +418,7 @@ def verify_subject(subject_type, subject_id, *, recorded_heads=(), stop_at_first
             result.checkpoints_checked += _verify_subject_checkpoints(subject_type, subject_id, problems)
             for source, seq, head_hash in recorded_heads:
                 result.heads_checked += 1
-                _check_heads([(0, subject_type, subject_id, seq, head_hash)], source, problems)
+                _check_heads([(subject_type, subject_id, seq, head_hash)], source, problems)
     except _Stop:
         pass
     return result
